@@ -1,0 +1,48 @@
+"""Flask application factory for the E-Monev WhatsApp bot."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from bot.config import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app from the environment, with `test_config` applied last.
+
+    Raises ConfigError when production lacks its settings.
+    """
+    settings: Settings = load_settings(test_config)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config["SETTINGS"] = settings
+    app.config.update(settings.extra)
+    _configure_logging()
+
+    from bot.cli import register_commands
+    from bot.health import bp as health_bp
+    from bot.webhook import bp as webhook_bp
+
+    app.register_blueprint(webhook_bp)
+    app.register_blueprint(health_bp)
+    register_commands(app)
+
+    if not settings.verify_signatures:
+        logger.warning(
+            "app: TWILIO_AUTH_TOKEN is not set, so webhook signatures are NOT "
+            "checked; this is allowed in development only"
+        )
+    return app
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

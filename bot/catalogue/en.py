@@ -1,0 +1,165 @@
+"""English texts, for officials whose language is `en`."""
+
+TEXTS = {
+    # Webhook
+    "unregistered": (
+        "Sorry, this number is not registered with E-Monev. "
+        "Please contact {contact} to be registered."
+    ),
+    "inactive": "This number is no longer active in E-Monev. Please contact {contact}.",
+    "media_only": "Sorry, I can only read text messages. Please type your answer.",
+    "error.retry": (
+        "Sorry, something went wrong with this message. Your earlier answers "
+        "are safe. Please send it again in a moment."
+    ),
+    # Menu and help
+    "greeting.salam": "Waalaikumsalam, {name}",
+    "greeting.pagi": "Good morning, {name}",
+    "greeting.siang": "Good afternoon, {name}",
+    "greeting.sore": "Good afternoon, {name}",
+    "greeting.malam": "Good evening, {name}",
+    "greeting.hello": "Hello, {name}",
+    "menu.operator": (
+        "E-Monev menu:\n"
+        "1. Monthly spending report\n"
+        "2. Quarterly indicators\n"
+        "3. Report status\n"
+        "4. Help\n"
+        "Reply with a number, or type e.g. *lapor march*."
+    ),
+    "menu.supervisor": (
+        "E-Monev menu:\n"
+        "1. Monthly spending report\n"
+        "2. Quarterly indicators\n"
+        "3. Status of all agencies\n"
+        "4. Help\n"
+        "Examples: *status march*, *status dinkes*, *belum*."
+    ),
+    "menu.did_you_mean": "Did you mean *{command}*? (yes/no)",
+    "help": (
+        "How to report:\n"
+        "1. Type *lapor* and pick a period (e.g. *lapor march*, *lapor tw 1*).\n"
+        "2. Answer one question at a time. Numbers may use dots or commas: "
+        "1.250.000 or 1,25 jt.\n"
+        "3. Check the summary and reply *yes* to send.\n"
+        "Other commands: *status*, *back*, *skip*, *cancel*, *lanjut*, *help*."
+    ),
+    "thanks": "You're welcome.",
+    "nothing_in_progress": "No report is in progress. Type *lapor* to start.",
+    "yes_no.unclear": "Please reply *yes* or *no*.",
+    # Periods
+    "period.quarter": "Quarter {roman} {year}",
+    "period.year": "Year {year}",
+    "period.unknown": "That period was not found. Examples: *march*, *tw 1*, *tahunan*.",
+    # Reporting
+    "report.not_operator": (
+        "Reports are filled in by agency operators. Type *status* for an overview."
+    ),
+    "report.nothing_to_report": "There are no indicators to report for {period}.",
+    "report.no_open_periods": (
+        "Every report that is due has been sent. Thank you! "
+        "To change a report, type e.g. *lapor march*."
+    ),
+    "report.period_option": "{number}. {label} (due {deadline})",
+    "report.choose_period": "Which report do you want to fill in?\n{options}\nReply with its number.",
+    "report.choose_again": "Reply with a number from 1 to {count}, or *cancel*.",
+    "report.cancelled_choice": "All right. Type *lapor* any time.",
+    "report.header": "Report *{label}* — {agency} (due: {deadline}).",
+    "report.resumed": "Continuing the draft *{label}* — {agency} (due: {deadline}).",
+    "report.reopened": (
+        "Report *{label}* — {agency} has already been sent. "
+        "Reply with a number to change an answer, then *yes* to send it again."
+    ),
+    "report.budget": "Budget ceiling of {agency} {year}: {ceiling}.",
+    "report.skipped_back": "A required question was skipped earlier:",
+    "report.back": "Back to the previous question (current answer: {value}).",
+    "report.back_at_start": "This is the first question.",
+    "report.help": (
+        "Type the answer, or: *skip* (fill in later), *back* (previous "
+        "question), *cancel* (save the draft and leave)."
+    ),
+    "report.cancelled": (
+        "OK, stopped. Your answers so far are saved as a *draft* (not sent). "
+        "Type *lanjut* to continue."
+    ),
+    "report.offer_next": (
+        "The report *{label}* (due {deadline}) is still open. Fill it in now? (yes/no)"
+    ),
+    "report.later": "All right. Type *lapor* any time to fill it in.",
+    "question": "{number}/{total} — {name}?{hint}",
+    "question.optional_text": " (type *-* if none)",
+    "question.currency_hint": " (e.g. 18.250.500.000 or 18,25 M)",
+    "example.currency": "18.250.500.000 or 18,25 M",
+    # Answers
+    "answer.ok": "✔️ {value}{extra}",
+    "answer.share_of_budget": " ({share} of the ceiling)",
+    "answer.changed": "{name} changed: {old} → *{new}* ✔️",
+    "answer.skipped": "Skipped ⏭️",
+    "answer.skipped_required": (
+        "Skipped ⏭️ (required, due {deadline}; you will be asked again before "
+        "the summary)."
+    ),
+    "answer.not_a_number": '❌ "{raw}" is not a number. Please retype, e.g. {example}',
+    "answer.letter_o": (
+        '❌ "{raw}" is not a number (a letter O?). Please retype, e.g. {example}'
+    ),
+    "answer.malformed": (
+        '❌ "{raw}" cannot be read: thousands dots go every 3 digits. '
+        "Please retype, e.g. {example}"
+    ),
+    "answer.several_numbers": (
+        "❌ That has more than one number. Send one number, e.g. {example}"
+    ),
+    "answer.not_integer": "❌ A whole number is needed. Please retype, e.g. {example}",
+    "answer.out_of_bounds": (
+        "❌ {value} is outside the bounds ({bounds}). Please retype, e.g. {example}"
+    ),
+    "answer.ambiguous": (
+        "⚠️ Did you mean *{decimal}* or *{thousands}*? (expected {bounds}) "
+        "Please retype it, using a comma for decimals."
+    ),
+    "answer.unknown_choice": "❌ Unknown option. Reply with its number or word:\n{options}",
+    "answer.empty_text": "❌ This question is required. Please type the answer.",
+    "value.empty": "_(not filled in)_",
+    "value.none": "none",
+    # Summary and receipt
+    "summary": (
+        "*Summary {label} — {agency}*\n{lines}\n"
+        "Send this report? (yes/no) Reply with a number to change an answer."
+    ),
+    "summary.bad_number": "There is no such number. Reply 1 to {count}, or *yes* to send.",
+    "summary.unclear": "Reply *yes* to send, a number to change an answer, or *cancel*.",
+    "summary.not_sent": (
+        "All right, not sent. Reply with a number to change, *yes* to send, "
+        "or *cancel* to keep the draft."
+    ),
+    "summary.missing": "Cannot send yet, required answers are missing: {names}. Reply with the number.",
+    "receipt": "✅ Sent. Receipt no. {receipt}.\n{timing}",
+    "receipt.on_time": "*On time* (due {deadline}).",
+    "receipt.late": "*Late* (due {deadline}).",
+    "notice.submitted": "ℹ️ The {label} report of {agency} was sent by {name}.",
+    "notice.resubmitted": "ℹ️ The {label} report of {agency} was changed and sent again by {name}.",
+    # Status
+    "status.period": (
+        "*{label}* (due {deadline})\n"
+        "Reported: {submitted} of {total} • On time: {on_time} • Late: {late}"
+    ),
+    "status.missing": "*Not reported ({count}):* {names}",
+    "status.none_missing": "Every agency has reported. ✅",
+    "status.agency_none": "*{agency} — {label}*: nothing filled in yet (due {deadline}).",
+    "status.agency_draft": (
+        "*{agency} — {label}*: *draft*, not sent ({filled} of {total} filled in).\n"
+        "{lines}"
+    ),
+    "status.agency_submitted": (
+        "*{agency} — {label}*: sent {when} by {by} • {timing}\n{lines}"
+    ),
+    "status.on_time": "on time",
+    "status.late": "late",
+    "status.own_agency_only": "You can only see the reports of {agency}.",
+    "status.no_agency": "This number is not linked to any agency.",
+    "deadline.one": "The *{label}* report is due *{deadline}*.",
+    "deadline.line": "• {label}: {deadline}",
+    "deadline.list": "Next deadlines:\n{lines}",
+    "deadline.none": "There is no upcoming deadline.",
+}

@@ -1,0 +1,171 @@
+"""Command-line tools: `flask --app app migrate|import-data|export|chat`."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+from xml.etree import ElementTree
+
+import click
+import requests
+from flask import Flask, current_app
+from sqlmodel import Session, func, select
+from twilio.request_validator import RequestValidator
+
+from bot.db import get_engine, session_scope
+from bot.migrate import upgrade
+from bot.phones import InvalidPhone, to_e164
+from models import Agency, Outbox, Period
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(migrate_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(load_sample_command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(chat_command)
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Apply the database migrations (Alembic) up to the latest revision."""
+    upgrade(_settings().DATABASE_URL)
+    click.echo("Database is up to date.")
+
+
+@click.command("import-data")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def import_command(directory: Path) -> None:
+    """Load the regency's CSV files from DIRECTORY, all or nothing."""
+    from bot.importer import DataImportError, import_directory
+
+    try:
+        with session_scope(get_engine(_settings().DATABASE_URL)) as session:
+            summary = import_directory(session, directory)
+    except DataImportError as exc:
+        raise click.ClickException(f"Import failed, nothing was changed: {exc}") from exc
+    click.echo(str(summary))
+
+
+@click.command("load-sample")
+def load_sample_command() -> None:
+    """Load the bundled sample regency if the database has no agencies yet."""
+    from bot.importer import import_directory
+
+    with session_scope(get_engine(_settings().DATABASE_URL)) as session:
+        if session.exec(select(func.count()).select_from(Agency)).one():
+            click.echo("The database already holds a regency; sample not loaded.")
+            return
+        summary = import_directory(session, SAMPLE_DIR)
+    click.echo(f"Sample regency loaded. {summary}")
+
+
+@click.command("export")
+@click.option("--period", "period_code", required=True, help="Period code, e.g. 2026-03.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV file to write; standard output when omitted.")
+def export_command(period_code: str, output: Path | None) -> None:
+    """Write one period's values as CSV, a row per agency and indicator."""
+    from bot.export import export_rows, write_csv
+
+    settings = _settings()
+    with Session(get_engine(settings.DATABASE_URL)) as session:
+        period = session.exec(select(Period).where(Period.code == period_code)).first()
+        if period is None:
+            raise click.ClickException(
+                f"Period {period_code!r} not found; use a code from periods.csv "
+                "such as 2026-03 or 2026-TW1."
+            )
+        rows = export_rows(session, period, settings.tz)
+    if output is None:
+        write_csv(rows, sys.stdout)
+        return
+    with output.open("w", encoding="utf-8", newline="") as stream:
+        write_csv(rows, stream)
+    click.echo(f"Wrote {len(rows)} rows to {output}.", err=True)
+
+
+@click.command("chat")
+@click.option("--phone", required=True, help="The official's number, e.g. +6281200000001.")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True,
+              help="Base URL of the running server.")
+def chat_command(phone: str, url: str) -> None:
+    """Chat with a running server as PHONE, reading one message per input line.
+
+    Replies and any proactive messages stored for the number are printed.
+    Requests are signed when TWILIO_AUTH_TOKEN is set, as Twilio would.
+    """
+    try:
+        phone = to_e164(phone)
+    except InvalidPhone as exc:
+        raise click.ClickException(str(exc)) from exc
+    settings = _settings()
+    engine = get_engine(settings.DATABASE_URL)
+    seen = _last_outbox_id(engine, phone)
+    endpoint = url.rstrip("/") + "/twilio/whatsapp"
+    signed = (settings.PUBLIC_URL.rstrip("/") + "/twilio/whatsapp"
+              if settings.PUBLIC_URL else endpoint)
+    interactive = sys.stdin.isatty()
+    http = requests.Session()
+    while True:
+        if interactive:
+            click.echo("you> ", nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            break
+        body = line.rstrip("\n")
+        params = {
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "AccountSid": settings.TWILIO_ACCOUNT_SID or "AC" + "0" * 32,
+            "From": f"whatsapp:{phone}",
+            "To": f"whatsapp:{settings.TWILIO_WHATSAPP_FROM or '+14155238886'}",
+            "Body": body,
+            "NumMedia": "0",
+            "WaId": phone.lstrip("+"),
+        }
+        headers = {}
+        if settings.TWILIO_AUTH_TOKEN:
+            validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+            headers["X-Twilio-Signature"] = validator.compute_signature(signed, params)
+        try:
+            response = http.post(endpoint, data=params, headers=headers, timeout=20)
+        except requests.RequestException as exc:
+            raise click.ClickException(
+                f"Cannot reach the server at {url}: {exc}. Is `make run` running?"
+            ) from exc
+        if response.status_code != 200:
+            click.echo(f"[server answered HTTP {response.status_code}]", err=True)
+            continue
+        for reply in _twiml_bodies(response.text):
+            click.echo(f"bot> {reply}")
+        seen = _print_outbox(engine, phone, seen)
+
+
+def _twiml_bodies(text: str) -> list[str]:
+    root = ElementTree.fromstring(text)
+    return ["".join(message.itertext()) for message in root.iter("Message")]
+
+
+def _last_outbox_id(engine, phone: str) -> int:
+    with Session(engine) as session:
+        return session.exec(
+            select(func.coalesce(func.max(Outbox.id), 0)).where(Outbox.phone == phone)
+        ).one()
+
+
+def _print_outbox(engine, phone: str, seen: int) -> int:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Outbox).where(Outbox.phone == phone, Outbox.id > seen).order_by(Outbox.id)
+        ).all()
+    for row in rows:
+        click.echo(f"bot (proactive)> {row.body}")
+        seen = row.id
+    return seen

@@ -1,0 +1,106 @@
+"""Settings read from the environment when the app or a worker starts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+PRODUCTION_REQUIRED = (
+    "DATABASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_WHATSAPP_FROM",
+)
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid, so the process must not start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the environment variables the product reads."""
+
+    EMONEV_ENV: str = "development"
+    DATABASE_URL: str = ""
+    REDIS_URL: str = ""
+    TWILIO_ACCOUNT_SID: str = ""
+    TWILIO_AUTH_TOKEN: str = ""
+    TWILIO_WHATSAPP_FROM: str = ""
+    TWILIO_API_URL: str = ""
+    PUBLIC_URL: str = ""
+    EMONEV_TIMEZONE: str = "Asia/Jakarta"
+    EMONEV_HELP_CONTACT: str = "admin Bappeda"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.EMONEV_ENV == "production"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.EMONEV_TIMEZONE)
+
+    @property
+    def twilio_enabled(self) -> bool:
+        """Whether outbound messages go through the Twilio REST API."""
+        return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN)
+
+    @property
+    def verify_signatures(self) -> bool:
+        """Whether webhooks must carry a valid `X-Twilio-Signature`."""
+        return self.production or bool(self.TWILIO_AUTH_TOKEN)
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'emonev.db'}"
+
+
+def load_settings(overrides: dict | None = None) -> Settings:
+    """Build settings from the environment, then apply `overrides`.
+
+    Raises ConfigError when production lacks a required setting or a value
+    is invalid, so that a misconfigured process stops before serving.
+    """
+    names = {f.name for f in fields(Settings)} - {"extra"}
+    values = {name: os.environ[name] for name in names if os.environ.get(name)}
+    extra = {}
+    for key, value in (overrides or {}).items():
+        if key in names:
+            values[key] = value
+        else:
+            extra[key] = value
+    settings = Settings(**values, extra=extra)
+    validate(settings)
+    if not settings.DATABASE_URL:
+        settings = Settings(
+            **{**values, "DATABASE_URL": default_database_url()}, extra=extra
+        )
+    return settings
+
+
+def validate(settings: Settings) -> None:
+    if settings.EMONEV_ENV not in ("development", "production"):
+        raise ConfigError(
+            f"EMONEV_ENV must be 'development' or 'production', "
+            f"got {settings.EMONEV_ENV!r}."
+        )
+    try:
+        ZoneInfo(settings.EMONEV_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"EMONEV_TIMEZONE {settings.EMONEV_TIMEZONE!r} is not an IANA time "
+            "zone; use a name such as 'Asia/Jakarta'."
+        ) from exc
+    if settings.production:
+        missing = [name for name in PRODUCTION_REQUIRED if not getattr(settings, name)]
+        if missing:
+            raise ConfigError(
+                "Production needs these settings, which are missing: "
+                + ", ".join(missing)
+                + ". Set them in the environment, or set EMONEV_ENV=development."
+            )

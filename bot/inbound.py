@@ -1,0 +1,147 @@
+"""Handle one inbound WhatsApp message inside one database transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.i18n import language, t
+from bot.outbound import queue_message
+from bot.phones import mask
+from flows.context import Context
+from flows.router import handle_text
+from models import Agency, Conversation, Message, MessageDirection, Official
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    sid: str
+    phone: str
+    body: str
+    num_media: int
+    received_at: datetime
+
+
+class Duplicate(Exception):
+    """The MessageSid is already stored: a retry or a concurrent delivery."""
+
+
+def handle_inbound(engine, settings: Settings, message: Inbound) -> tuple[list[str], list[int]]:
+    """Store the message, run the flow and store the replies, all or nothing.
+
+    Returns the replies and the ids of outbox rows to dispatch. A MessageSid
+    seen before returns the replies stored for it, and no outbox rows; the
+    unique index makes a concurrent duplicate wait for the first and fail.
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
+        with session.begin():
+            inbound, official = _store_inbound(session, message)
+            replies, outbox_ids = _respond(session, settings, official, inbound, message)
+            for text in replies:
+                session.add(Message(
+                    direction=MessageDirection.OUTBOUND, phone=message.phone,
+                    official_id=official.id if official else None, body=text,
+                    in_reply_to_id=inbound.id, channel="twiml",
+                    created_at=message.received_at,
+                ))
+        return replies, outbox_ids
+    except Duplicate:
+        logger.info("message %s: duplicate delivery, replaying the stored reply",
+                    message.sid)
+        return stored_replies(session, message.sid), []
+    finally:
+        session.close()
+
+
+def _store_inbound(session: Session, message: Inbound):
+    official = session.exec(select(Official).where(Official.phone == message.phone)).first()
+    inbound = Message(
+        direction=MessageDirection.INBOUND, message_sid=message.sid,
+        official_id=official.id if official else None, phone=message.phone,
+        body=message.body, num_media=message.num_media, created_at=message.received_at,
+    )
+    nested = session.begin_nested()
+    session.add(inbound)
+    try:
+        nested.commit()
+    except IntegrityError as exc:
+        nested.rollback()
+        raise Duplicate(message.sid) from exc
+    return inbound, official
+
+
+def stored_replies(session: Session, sid: str) -> list[str]:
+    with session.begin():
+        inbound = session.exec(select(Message).where(Message.message_sid == sid)).first()
+        if inbound is None:
+            return []
+        rows = session.exec(
+            select(Message).where(Message.in_reply_to_id == inbound.id).order_by(Message.id)
+        ).all()
+        return [row.body for row in rows]
+
+
+def _respond(session, settings, official, inbound, message) -> tuple[list[str], list[int]]:
+    contact = settings.EMONEV_HELP_CONTACT
+    if official is None:
+        logger.info("message %s: from unregistered number %s", message.sid, mask(message.phone))
+        return [t("id", "unregistered", contact=contact)], []
+    lang = language(official.language)
+    if not official.active:
+        return [t(lang, "inactive", contact=contact)], []
+    conversation = _lock_conversation(session, official)
+    if not message.body.strip():
+        key = "media_only" if message.num_media else "menu.operator"
+        return [t(lang, key)], []
+
+    agency = session.get(Agency, official.agency_id) if official.agency_id else None
+    ctx = Context(
+        session=session, settings=settings, official=official, agency=agency,
+        conversation=conversation, now=message.received_at,
+    )
+    savepoint = session.begin_nested()
+    try:
+        handle_text(ctx, message.body)
+        session.add(conversation)
+        outbox_ids = _queue_notices(session, settings, ctx)
+        savepoint.commit()
+    except Exception:
+        # The flow's changes are undone; the inbound message stays logged.
+        savepoint.rollback()
+        logger.exception("official %s: message %s failed, conversation kept",
+                         official.id, message.sid)
+        return [t(lang, "error.retry")], []
+    return ["\n".join(ctx.replies)] if ctx.replies else [t(lang, "menu.operator")], outbox_ids
+
+
+def _lock_conversation(session: Session, official: Official) -> Conversation:
+    """Return the official's conversation row, locked until the transaction ends."""
+    query = select(Conversation).where(Conversation.official_id == official.id)
+    conversation = session.exec(query.with_for_update()).first()
+    if conversation is not None:
+        return conversation
+    nested = session.begin_nested()
+    session.add(Conversation(official_id=official.id))
+    try:
+        nested.commit()
+    except IntegrityError:
+        nested.rollback()
+    return session.exec(query.with_for_update()).first()
+
+
+def _queue_notices(session, settings, ctx: Context) -> list[int]:
+    ids = []
+    for official_id, text in ctx.notices:
+        recipient = session.get(Official, official_id)
+        if recipient is None or not recipient.active:
+            continue
+        ids.extend(row.id for row in queue_message(session, settings, recipient, text, ctx.now))
+    return ids

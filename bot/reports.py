@@ -1,0 +1,230 @@
+"""Reports and their values: read, store, compute and submit."""
+
+from __future__ import annotations
+
+import ast
+import logging
+import operator
+from datetime import datetime
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.periods import applicable_indicators, is_on_time
+from models import (
+    Agency,
+    Budget,
+    Indicator,
+    Official,
+    Period,
+    Report,
+    ReportStatus,
+    ReportValue,
+)
+
+logger = logging.getLogger(__name__)
+
+BUDGET = "budget"
+_OPERATORS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+
+
+def get_report(session: Session, agency: Agency, period: Period) -> Report | None:
+    return session.exec(
+        select(Report).where(
+            Report.agency_id == agency.id, Report.period_id == period.id
+        )
+    ).first()
+
+
+def get_or_create_report(session: Session, agency: Agency, period: Period) -> Report:
+    """Return the agency's report for the period, creating a draft if needed.
+
+    The unique (agency, period) constraint settles a race between two
+    operators of one agency: the loser's flush fails and it reads the row.
+    """
+    report = get_report(session, agency, period)
+    if report is not None:
+        return report
+    report = Report(agency_id=agency.id, period_id=period.id)
+    nested = session.begin_nested()
+    session.add(report)
+    try:
+        nested.commit()
+    except Exception:
+        nested.rollback()
+        report = get_report(session, agency, period)
+        if report is None:
+            raise
+    return report
+
+
+def values_by_indicator(session: Session, report: Report) -> dict[int, ReportValue]:
+    rows = session.exec(
+        select(ReportValue).where(ReportValue.report_id == report.id)
+    ).all()
+    return {row.indicator_id: row for row in rows}
+
+
+def budget_ceiling(session: Session, agency: Agency, year: int) -> Decimal | None:
+    budget = session.exec(
+        select(Budget).where(Budget.agency_id == agency.id, Budget.year == year)
+    ).first()
+    return budget.ceiling if budget else None
+
+
+def store_value(
+    session: Session,
+    report: Report,
+    indicator: Indicator,
+    *,
+    raw_text: str,
+    number: Decimal | None = None,
+    text: str | None = None,
+    is_none: bool = False,
+    official: Official | None,
+    now: datetime,
+) -> ReportValue:
+    """Insert or update the report's value for one indicator."""
+    value = session.exec(
+        select(ReportValue).where(
+            ReportValue.report_id == report.id,
+            ReportValue.indicator_id == indicator.id,
+        )
+    ).first()
+    if value is None:
+        value = ReportValue(report_id=report.id, indicator_id=indicator.id)
+    value.raw_text = raw_text
+    value.number = number
+    value.text = text
+    value.is_none = is_none
+    value.answered_by_id = official.id if official else None
+    value.updated_at = now
+    report.updated_at = now
+    session.add(value)
+    session.add(report)
+    session.flush()
+    return value
+
+
+def clear_value(session: Session, report: Report, indicator: Indicator) -> None:
+    value = session.exec(
+        select(ReportValue).where(
+            ReportValue.report_id == report.id,
+            ReportValue.indicator_id == indicator.id,
+        )
+    ).first()
+    if value is not None:
+        session.delete(value)
+        session.flush()
+
+
+def evaluate_formula(formula: str, variables: dict[str, Decimal]) -> Decimal | None:
+    """Evaluate `100 * RFK-KEU / budget` with exact decimals.
+
+    Indicator codes contain hyphens, so each variable is swapped for a plain
+    name before parsing. Returns None when a variable is missing or the
+    arithmetic is undefined (a zero budget).
+    """
+    names = {}
+    expression = formula
+    for index, code in enumerate(sorted(variables, key=len, reverse=True)):
+        name = f"v{index}"
+        names[name] = variables[code]
+        expression = expression.replace(code, name)
+    try:
+        tree = ast.parse(expression, mode="eval")
+        return _evaluate(tree.body, names)
+    except (KeyError, DivisionByZero, InvalidOperation, ZeroDivisionError):
+        return None
+
+
+def _evaluate(node: ast.AST, names: dict[str, Decimal]) -> Decimal:
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left = _evaluate(node.left, names)
+        right = _evaluate(node.right, names)
+        return _OPERATORS[type(node.op)](left, right)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return Decimal(str(node.value))
+    if isinstance(node, ast.Name):
+        if names[node.id] is None:
+            raise KeyError(node.id)
+        return names[node.id]
+    raise ValueError(f"unsupported formula element {ast.dump(node)!r}")
+
+
+def refresh_computed(
+    session: Session,
+    report: Report,
+    agency: Agency,
+    period: Period,
+    now: datetime,
+) -> None:
+    """Recalculate every computed indicator of the report from its values."""
+    indicators = applicable_indicators(session, agency, period)
+    values = values_by_indicator(session, report)
+    variables = {
+        ind.code: values[ind.id].number
+        for ind in indicators
+        if ind.id in values and values[ind.id].number is not None
+    }
+    variables[BUDGET] = budget_ceiling(session, agency, period.start.year)
+    for indicator in indicators:
+        if not indicator.computed:
+            continue
+        result = evaluate_formula(indicator.formula, variables)
+        if result is None:
+            clear_value(session, report, indicator)
+            continue
+        result = result.quantize(Decimal("0.0001"))
+        store_value(
+            session, report, indicator, raw_text="", number=result,
+            official=None, now=now,
+        )
+
+
+def missing_required(
+    session: Session, report: Report, agency: Agency, period: Period
+) -> list[Indicator]:
+    """List required, asked indicators that have no value yet."""
+    values = values_by_indicator(session, report)
+    return [
+        ind
+        for ind in applicable_indicators(session, agency, period)
+        if ind.required and not ind.computed and ind.id not in values
+    ]
+
+
+def submit(
+    session: Session,
+    report: Report,
+    period: Period,
+    official: Official,
+    now: datetime,
+    tz: ZoneInfo,
+) -> Report:
+    """Mark the report submitted; the first submission fixes on-time status."""
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_by_id = official.id
+    report.submitted_at = now
+    report.submission_count += 1
+    if report.first_submitted_at is None:
+        report.first_submitted_at = now
+        report.on_time = is_on_time(now, period, tz)
+    agency = session.get(Agency, report.agency_id)
+    report.receipt_no = (
+        f"{agency.code}-{period.code}-{report.submission_count:03d}"
+    )
+    report.updated_at = now
+    session.add(report)
+    session.flush()
+    logger.info(
+        "official %s: submitted report %s (agency %s, period %s, on_time=%s)",
+        official.id, report.id, agency.code, period.code, report.on_time,
+    )
+    return report

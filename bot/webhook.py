@@ -1,0 +1,77 @@
+"""The Twilio WhatsApp webhook: check the signature, handle, answer in TwiML."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.db import get_engine
+from bot.inbound import Inbound, handle_inbound
+from bot.outbound import enqueue_delivery, split_body
+from bot.phones import InvalidPhone, to_e164
+from models.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("twilio", __name__)
+
+
+def signed_url() -> str:
+    """Return the URL Twilio signed: `PUBLIC_URL` behind a proxy, else the request's."""
+    public = current_app.config["SETTINGS"].PUBLIC_URL
+    if not public:
+        return request.url
+    query = request.query_string.decode()
+    return public.rstrip("/") + request.path + (f"?{query}" if query else "")
+
+
+def signature_is_valid() -> bool:
+    settings = current_app.config["SETTINGS"]
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    return validator.validate(signed_url(), request.form.to_dict(), signature)
+
+
+def twiml(bodies: list[str]) -> Response:
+    response = MessagingResponse()
+    for body in bodies:
+        for part in split_body(body):
+            response.message(part)
+    return Response(str(response), mimetype="application/xml")
+
+
+@bp.post("/twilio/whatsapp")
+def whatsapp() -> Response:
+    settings = current_app.config["SETTINGS"]
+    if settings.verify_signatures and not signature_is_valid():
+        logger.warning("webhook: rejected a request with a missing or invalid signature")
+        abort(403)
+
+    form = request.form
+    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
+    try:
+        phone = to_e164(form.get("From", ""))
+    except InvalidPhone:
+        logger.warning("webhook: message %s has no valid sender, ignored", sid)
+        return twiml([])
+    if not sid:
+        logger.warning("webhook: message without MessageSid ignored")
+        return twiml([])
+    try:
+        num_media = int(form.get("NumMedia") or 0)
+    except ValueError:
+        num_media = 0
+    message = Inbound(
+        sid=sid[:64], phone=phone, body=form.get("Body") or "",
+        num_media=num_media, received_at=utcnow(),
+    )
+    replies, outbox_ids = handle_inbound(
+        get_engine(settings.DATABASE_URL), settings, message
+    )
+    enqueue_delivery(settings, outbox_ids)
+    return twiml(replies)

@@ -1,0 +1,1 @@
+"""Dialogues with officials, one module per flow."""

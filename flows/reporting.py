@@ -1,0 +1,460 @@
+"""The reporting dialogue: one question at a time, a summary, then submit."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from sqlmodel import select
+
+from bot import reports
+from bot.i18n import long_date, period_label, t
+from bot.intents import Intent, step_command
+from bot.parsing import ParseError, format_rupiah, parse_choice, parse_yes_no
+from bot.periods import applicable_indicators, open_periods
+from flows.answers import display, display_number, error_text, find_mention, parse_answer
+from flows.context import Context
+from models import (
+    ConversationStatus,
+    Indicator,
+    IndicatorType,
+    Official,
+    Period,
+    Report,
+    ReportStatus,
+    Role,
+)
+
+logger = logging.getLogger(__name__)
+
+FLOW = "report"
+# The most periods offered in one numbered choice.
+MAX_CHOICES = 9
+
+
+class State(StrEnum):
+    CHOOSE_PERIOD = "choose_period"
+    ANSWER = "answer"
+    CONFIRM_READING = "confirm_reading"
+    SUMMARY = "summary"
+    OFFER_NEXT = "offer_next"
+
+
+# --- entering the flow ------------------------------------------------------
+
+
+def begin(
+    ctx: Context, period: Period | None, periodicity: str | None = None
+) -> str | None:
+    """Start reporting `period`, or offer the agency's open periods."""
+    if ctx.official.role != Role.OPERATOR or ctx.agency is None:
+        ctx.say("report.not_operator")
+        return None
+    if period is not None:
+        if not applicable_indicators(ctx.session, ctx.agency, period):
+            ctx.say("report.nothing_to_report", period=period_label(period, ctx.lang))
+            return None
+        return open_report(ctx, period)
+
+    periods = open_periods(ctx.session, ctx.agency, ctx.today, periodicity)
+    if not periods:
+        ctx.say("report.no_open_periods")
+        return None
+    if len(periods) == 1:
+        return open_report(ctx, periods[0])
+    shown = periods[:MAX_CHOICES]
+    lines = [
+        ctx.text(
+            "report.period_option", number=n, label=period_label(p, ctx.lang),
+            deadline=long_date(p.deadline, ctx.lang),
+        )
+        for n, p in enumerate(shown, 1)
+    ]
+    ctx.start(FLOW, State.CHOOSE_PERIOD, {"choices": [p.id for p in shown]})
+    ctx.say("report.choose_period", options="\n".join(lines))
+    return State.CHOOSE_PERIOD
+
+
+def resume(ctx: Context) -> str | None:
+    """Resume the official's last draft, or the agency's latest; None if none."""
+    if ctx.agency is None or ctx.official.role != Role.OPERATOR:
+        return None
+    data = ctx.conversation.data
+    period = None
+    if ctx.conversation.flow == FLOW and data.get("period_id"):
+        period = ctx.session.get(Period, data["period_id"])
+    if period is None:
+        draft = ctx.session.exec(
+            select(Report)
+            .where(Report.agency_id == ctx.agency.id, Report.status == ReportStatus.DRAFT)
+            .order_by(Report.updated_at.desc())
+        ).first()
+        period = ctx.session.get(Period, draft.period_id) if draft else None
+    if period is None:
+        return None
+    return open_report(ctx, period, resumed=True)
+
+
+def open_report(ctx: Context, period: Period, resumed: bool = False) -> str:
+    report = reports.get_or_create_report(ctx.session, ctx.agency, period)
+    queue = [
+        ind.id
+        for ind in applicable_indicators(ctx.session, ctx.agency, period)
+        if not ind.computed
+    ]
+    previous = ctx.conversation.data
+    kept = {}
+    if resumed and previous.get("report_id") == report.id:
+        # Questions skipped before a cancel stay skipped after `lanjut`.
+        kept = {k: previous.get(k, []) for k in ("skipped", "reasked", "history")}
+    ctx.start(
+        FLOW,
+        State.ANSWER,
+        {"period_id": period.id, "report_id": report.id, "queue": queue,
+         "skipped": [], "reasked": [], "history": [], "current": None, **kept},
+    )
+    label = period_label(period, ctx.lang)
+    if report.status != ReportStatus.DRAFT:
+        ctx.say("report.reopened", label=label, agency=ctx.agency.short_name)
+        return show_summary(ctx)
+    key = "report.resumed" if resumed else "report.header"
+    ctx.say(key, label=label, agency=ctx.agency.short_name,
+            deadline=long_date(period.deadline, ctx.lang))
+    ceiling = reports.budget_ceiling(ctx.session, ctx.agency, period.start.year)
+    if ceiling is not None and period.periodicity == "monthly" and not resumed:
+        ctx.say("report.budget", agency=ctx.agency.short_name,
+                year=period.start.year, ceiling=format_rupiah(ceiling))
+    return ask_next(ctx)
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _period(ctx: Context) -> Period:
+    return ctx.session.get(Period, ctx.data["period_id"])
+
+
+def _report(ctx: Context) -> Report:
+    return ctx.session.get(Report, ctx.data["report_id"])
+
+
+def _queue(ctx: Context) -> list[Indicator]:
+    return [ctx.session.get(Indicator, i) for i in ctx.data["queue"]]
+
+
+def _update(ctx: Context, **changes) -> None:
+    # JSON columns only notice reassignment, not in-place mutation.
+    ctx.conversation.data = {**ctx.data, **changes}
+
+
+def ask(ctx: Context, indicator: Indicator) -> str:
+    queue = ctx.data["queue"]
+    _update(ctx, current=indicator.id)
+    hint = ""
+    if indicator.type == IndicatorType.CHOICE:
+        hint = " (" + " / ".join(indicator.choice_list) + ")"
+    elif indicator.type == IndicatorType.TEXT and not indicator.required:
+        hint = ctx.text("question.optional_text")
+    elif indicator.type == IndicatorType.CURRENCY:
+        hint = ctx.text("question.currency_hint")
+    elif indicator.unit:
+        hint = f" ({indicator.unit})"
+    ctx.say(
+        "question",
+        number=queue.index(indicator.id) + 1,
+        total=len(queue),
+        name=indicator.name,
+        hint=hint,
+    )
+    return State.ANSWER
+
+
+def ask_next(ctx: Context) -> str:
+    """Ask the first unanswered question; skipped required ones come back once."""
+    if ctx.data.get("editing"):
+        _update(ctx, editing=False)
+        return show_summary(ctx)
+    values = reports.values_by_indicator(ctx.session, _report(ctx))
+    queue = _queue(ctx)
+    skipped = set(ctx.data["skipped"])
+    for indicator in queue:
+        if indicator.id not in values and indicator.id not in skipped:
+            return ask(ctx, indicator)
+    reasked = set(ctx.data["reasked"])
+    for indicator in queue:
+        if (
+            indicator.required
+            and indicator.id not in values
+            and indicator.id not in reasked
+        ):
+            _update(ctx, reasked=[*reasked, indicator.id])
+            ctx.say("report.skipped_back")
+            return ask(ctx, indicator)
+    return show_summary(ctx)
+
+
+def show_summary(ctx: Context) -> str:
+    period, report = _period(ctx), _report(ctx)
+    values = reports.values_by_indicator(ctx.session, report)
+    lines = []
+    for n, indicator in enumerate(_queue(ctx), 1):
+        shown = display(indicator, values.get(indicator.id), ctx.lang)
+        lines.append(f"{n}. {indicator.name}: {shown}")
+    for indicator in applicable_indicators(ctx.session, ctx.agency, period):
+        if indicator.computed and indicator.id in values:
+            shown = display(indicator, values[indicator.id], ctx.lang)
+            lines.append(f"• {indicator.name}: {shown}")
+    ctx.say(
+        "summary",
+        label=period_label(period, ctx.lang),
+        agency=ctx.agency.short_name,
+        lines="\n".join(lines),
+    )
+    _update(ctx, current=None)
+    return State.SUMMARY
+
+
+def store_answer(ctx: Context, indicator: Indicator, raw: str, answer) -> None:
+    report = _report(ctx)
+    reports.store_value(
+        ctx.session, report, indicator, raw_text=raw, number=answer.number,
+        text=answer.text, is_none=answer.is_none, official=ctx.official, now=ctx.now,
+    )
+    reports.refresh_computed(ctx.session, report, ctx.agency, _period(ctx), ctx.now)
+    history = [i for i in ctx.data["history"] if i != indicator.id]
+    _update(ctx, history=[*history, indicator.id])
+
+
+def acknowledge(ctx: Context, indicator: Indicator, old: str | None = None) -> None:
+    values = reports.values_by_indicator(ctx.session, _report(ctx))
+    shown = display(indicator, values.get(indicator.id), ctx.lang)
+    if old is not None:
+        ctx.say("answer.changed", name=indicator.name, old=old, new=shown)
+        return
+    extra = ""
+    if indicator.type == IndicatorType.CURRENCY:
+        for other in applicable_indicators(ctx.session, ctx.agency, _period(ctx)):
+            if other.computed and indicator.code in other.formula and other.id in values:
+                share = display_number(other, values[other.id].number)
+                extra = ctx.text("answer.share_of_budget", share=share)
+    ctx.say("answer.ok", value=shown, extra=extra)
+
+
+# --- steps ----------------------------------------------------------------------
+
+
+def choose_period(ctx: Context, text: str) -> str | None:
+    if step_command(text) == Intent.CANCEL:
+        ctx.say("report.cancelled_choice")
+        return None
+    choices = [ctx.session.get(Period, i) for i in ctx.data["choices"]]
+    labels = [period_label(p, ctx.lang) for p in choices]
+    try:
+        picked = parse_choice(text, labels)
+    except ParseError:
+        ctx.say("report.choose_again", count=len(choices))
+        return State.CHOOSE_PERIOD
+    return open_report(ctx, choices[labels.index(picked)])
+
+
+def answer(ctx: Context, text: str) -> str | None:
+    command = step_command(text)
+    if command == Intent.CANCEL or command == Intent.MENU:
+        return cancel(ctx)
+    if command == Intent.SKIP:
+        return skip(ctx)
+    if command == Intent.BACK:
+        return back(ctx, text)
+    if command == Intent.HELP:
+        ctx.say("report.help")
+        return ask(ctx, ctx.session.get(Indicator, ctx.data["current"]))
+
+    indicator = ctx.session.get(Indicator, ctx.data["current"])
+    try:
+        parsed = parse_answer(indicator, text)
+    except ParseError as error:
+        if error.code == "ambiguous":
+            readings = [str(r) for r in error.readings]
+            _update(ctx, readings=readings)
+            ctx.replies.append(error_text(indicator, error, ctx.lang))
+            return State.CONFIRM_READING
+        ctx.replies.append(error_text(indicator, error, ctx.lang))
+        return State.ANSWER
+    store_answer(ctx, indicator, text, parsed)
+    acknowledge(ctx, indicator)
+    return ask_next(ctx)
+
+
+def confirm_reading(ctx: Context, text: str) -> str | None:
+    """Take the answer to "1,25 km or 1.250 km?"; a clear new number also counts."""
+    command = step_command(text)
+    if command is not None:
+        return answer(ctx, text)
+    indicator = ctx.session.get(Indicator, ctx.data["current"])
+    try:
+        parsed = parse_answer(indicator, text)
+    except ParseError as error:
+        ctx.replies.append(error_text(indicator, error, ctx.lang))
+        return State.CONFIRM_READING if error.code == "ambiguous" else State.ANSWER
+    store_answer(ctx, indicator, text, parsed)
+    acknowledge(ctx, indicator)
+    return ask_next(ctx)
+
+
+def cancel(ctx: Context) -> None:
+    ctx.say("report.cancelled")
+    ctx.finish(ConversationStatus.CANCELLED)
+    return None
+
+
+def skip(ctx: Context) -> str:
+    indicator = ctx.session.get(Indicator, ctx.data["current"])
+    values = reports.values_by_indicator(ctx.session, _report(ctx))
+    if indicator.id not in values:
+        _update(ctx, skipped=sorted({*ctx.data["skipped"], indicator.id}))
+        key = "answer.skipped_required" if indicator.required else "answer.skipped"
+        ctx.say(key, deadline=long_date(_period(ctx).deadline, ctx.lang))
+    return ask_next(ctx)
+
+
+def back(ctx: Context, text: str) -> str:
+    """Go back one question, or change a named earlier answer in one message."""
+    queue = _queue(ctx)
+    mention = find_mention(text, queue)
+    if mention is not None and mention[1]:
+        indicator, rest = mention
+        if edit_by_mention(ctx, indicator, rest):
+            current = ctx.data.get("current")
+            if current is not None:
+                return ask(ctx, ctx.session.get(Indicator, current))
+            return ask_next(ctx)
+        return State.ANSWER
+    history = [i for i in ctx.data["history"] if i != ctx.data.get("current")]
+    if not history:
+        ctx.say("report.back_at_start")
+        return ask(ctx, ctx.session.get(Indicator, ctx.data["current"]))
+    previous = ctx.session.get(Indicator, history[-1])
+    values = reports.values_by_indicator(ctx.session, _report(ctx))
+    ctx.say("report.back", value=display(previous, values.get(previous.id), ctx.lang))
+    _update(ctx, history=history[:-1])
+    return ask(ctx, previous)
+
+
+def edit_by_mention(ctx: Context, indicator: Indicator, raw: str) -> bool:
+    """Change the named indicator's value; reply with the error when it fails."""
+    values = reports.values_by_indicator(ctx.session, _report(ctx))
+    old = display(indicator, values.get(indicator.id), ctx.lang)
+    try:
+        parsed = parse_answer(indicator, raw)
+    except ParseError as error:
+        ctx.replies.append(error_text(indicator, error, ctx.lang))
+        return False
+    store_answer(ctx, indicator, raw, parsed)
+    acknowledge(ctx, indicator, old=old if indicator.id in values else None)
+    return True
+
+
+def summary(ctx: Context, text: str) -> str | None:
+    command = step_command(text)
+    if command == Intent.CANCEL or command == Intent.MENU:
+        return cancel(ctx)
+    stripped = text.strip().rstrip(".")
+    if stripped.isdigit():
+        number = int(stripped)
+        queue = _queue(ctx)
+        if not 1 <= number <= len(queue):
+            ctx.say("summary.bad_number", count=len(queue))
+            return State.SUMMARY
+        _update(ctx, editing=True)
+        return ask(ctx, queue[number - 1])
+    mention = find_mention(text, _queue(ctx))
+    if mention is not None and mention[1]:
+        edit_by_mention(ctx, *mention)
+        return show_summary(ctx)
+
+    decision = parse_yes_no(text)
+    if decision is None:
+        ctx.say("summary.unclear")
+        return State.SUMMARY
+    if not decision:
+        ctx.say("summary.not_sent")
+        return State.SUMMARY
+    return submit(ctx)
+
+
+def submit(ctx: Context) -> str | None:
+    period, report = _period(ctx), _report(ctx)
+    missing = reports.missing_required(ctx.session, report, ctx.agency, period)
+    if missing:
+        queue = ctx.data["queue"]
+        names = ", ".join(f"{queue.index(i.id) + 1}. {i.name}" for i in missing)
+        ctx.say("summary.missing", names=names)
+        return State.SUMMARY
+    first = report.first_submitted_at is None
+    reports.submit(ctx.session, report, period, ctx.official, ctx.now, ctx.settings.tz)
+    timing = "receipt.on_time" if report.on_time else "receipt.late"
+    ctx.say(
+        "receipt",
+        receipt=report.receipt_no,
+        timing=ctx.text(timing, deadline=long_date(period.deadline, ctx.lang)),
+    )
+    notify_colleagues(ctx, period, first)
+    return offer_next(ctx, period)
+
+
+def notify_colleagues(ctx: Context, period: Period, first: bool) -> None:
+    """Tell the agency's other operators, so nobody fills the report twice."""
+    colleagues = ctx.session.exec(
+        select(Official).where(
+            Official.agency_id == ctx.agency.id,
+            Official.role == Role.OPERATOR,
+            Official.active == True,  # noqa: E712  (SQL comparison)
+            Official.id != ctx.official.id,
+        )
+    ).all()
+    for colleague in colleagues:
+        key = "notice.submitted" if first else "notice.resubmitted"
+        ctx.notices.append((
+            colleague.id,
+            t(colleague.language, key, label=period_label(period, colleague.language),
+              agency=ctx.agency.short_name, name=ctx.official.name),
+        ))
+
+
+def offer_next(ctx: Context, done: Period) -> str | None:
+    remaining = [
+        p for p in open_periods(ctx.session, ctx.agency, ctx.today) if p.id != done.id
+    ]
+    if not remaining:
+        ctx.finish()
+        return None
+    upcoming = min(remaining, key=lambda p: (p.deadline < ctx.today, p.deadline))
+    _update(ctx, next_period_id=upcoming.id)
+    ctx.say(
+        "report.offer_next",
+        label=period_label(upcoming, ctx.lang),
+        deadline=long_date(upcoming.deadline, ctx.lang),
+    )
+    return State.OFFER_NEXT
+
+
+def offer_next_reply(ctx: Context, text: str) -> str | None:
+    decision = parse_yes_no(text)
+    if decision is None:
+        ctx.say("yes_no.unclear")
+        return State.OFFER_NEXT
+    if not decision:
+        ctx.say("report.later")
+        ctx.finish()
+        return None
+    period = ctx.session.get(Period, ctx.data["next_period_id"])
+    return open_report(ctx, period)
+
+
+STEPS = {
+    State.CHOOSE_PERIOD: choose_period,
+    State.ANSWER: answer,
+    State.CONFIRM_READING: confirm_reading,
+    State.SUMMARY: summary,
+    State.OFFER_NEXT: offer_next_reply,
+}

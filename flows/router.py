@@ -1,0 +1,106 @@
+"""Route an official's message to the flow step or command it belongs to."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.intents import Intent, recognise
+from bot.i18n import period_label
+from bot.parsing import parse_period
+from bot.periods import resolve
+from flows import menu, reporting, status
+from flows.context import Context
+from models import ConversationStatus, Periodicity
+
+logger = logging.getLogger(__name__)
+
+FLOWS = {reporting.FLOW: reporting.STEPS, menu.FLOW: menu.STEPS}
+
+
+def handle_text(ctx: Context, text: str) -> None:
+    """Handle one text message; the conversation row is updated in place."""
+    conversation = ctx.conversation
+    steps = FLOWS.get(conversation.flow, {})
+    step = steps.get(conversation.state)
+    if conversation.status == ConversationStatus.ACTIVE and step is not None:
+        next_state = step(ctx, text)
+    else:
+        if conversation.status == ConversationStatus.ACTIVE:
+            logger.warning(
+                "official %s: unknown state %r of flow %r, starting over",
+                ctx.official.id, conversation.state, conversation.flow,
+            )
+            ctx.finish(ConversationStatus.EXPIRED)
+        next_state = dispatch(ctx, text)
+    _settle(ctx, next_state)
+
+
+def _settle(ctx: Context, next_state: str | None) -> None:
+    conversation = ctx.conversation
+    if next_state is None:
+        if conversation.status == ConversationStatus.ACTIVE:
+            ctx.finish()
+        return
+    conversation.state = next_state
+    conversation.version += 1
+    conversation.updated_at = ctx.now
+
+
+def dispatch(ctx: Context, text: str) -> str | None:
+    """Handle a message that answers no pending question."""
+    recognised = recognise(text)
+    intent = recognised.intent
+    if intent == Intent.REPORT:
+        return start_report(ctx, recognised.rest)
+    if intent == Intent.RESUME:
+        return reporting.resume(ctx) or start_report(ctx, recognised.rest)
+    if intent == Intent.STATUS:
+        status.handle_status(ctx, recognised.rest)
+        return None
+    if intent == Intent.MISSING:
+        status.handle_missing(ctx, recognised.rest)
+        return None
+    if intent == Intent.DEADLINE:
+        status.handle_deadline(ctx, recognised.rest)
+        return None
+    if intent == Intent.HELP:
+        ctx.say("help")
+        return None
+    if intent == Intent.THANKS:
+        ctx.say("thanks")
+        return None
+    if intent in (Intent.CANCEL, Intent.SKIP, Intent.BACK):
+        ctx.say("nothing_in_progress")
+        return None
+    if recognised.suggestion:
+        command = f"{recognised.suggestion} {recognised.rest}".strip()
+        return menu.suggest(ctx, command, describe(ctx, recognised.suggestion, recognised.rest))
+    if intent == Intent.GREETING:
+        return menu.show_menu(ctx, menu.greeting_reply(ctx, text))
+    return menu.show_menu(ctx)
+
+
+def describe(ctx: Context, command: str, rest: str) -> str:
+    """Write a suggested command with its period spelled out."""
+    ref = parse_period(rest) if rest else None
+    period = resolve(ctx.session, ref, ctx.today) if ref else None
+    if period is None:
+        return f"{command} {rest}".strip()
+    return f"{command} {period_label(period, ctx.lang).lower()}"
+
+
+def start_report(ctx: Context, rest: str) -> str | None:
+    periodicity = None
+    words = rest.split()
+    if words[:1] in (["bulanan"], ["monthly"]):
+        periodicity = Periodicity.MONTHLY
+    elif words[:1] in (["triwulan"], ["quarterly"]) and len(words) == 1:
+        periodicity = Periodicity.QUARTERLY
+    ref = parse_period(rest) if periodicity is None and rest else None
+    period = None
+    if ref is not None:
+        period = resolve(ctx.session, ref, ctx.today)
+        if period is None:
+            ctx.say("period.unknown")
+            return None
+    return reporting.begin(ctx, period, periodicity)

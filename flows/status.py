@@ -1,0 +1,176 @@
+"""Answers to `status`, `belum` and deadline questions."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from bot import reports
+from bot.i18n import long_date, period_label, short_datetime
+from bot.parsing import normalise, parse_period
+from bot.periods import applicable_indicators, latest_ended, resolve, upcoming_deadlines
+from flows.answers import display
+from flows.context import Context
+from models import Agency, AgencyAlias, Official, Period, Report, ReportStatus
+
+_WORDS = re.compile(r"[\w]+")
+
+
+def find_agency(session: Session, text: str) -> Agency | None:
+    """Find the agency named anywhere in `text` by code, short name or alias."""
+    words = _WORDS.findall(normalise(text).replace("-", " "))
+    grams = {
+        " ".join(words[i:j])
+        for i in range(len(words))
+        for j in range(i + 1, min(len(words), i + 6) + 1)
+    }
+    if not grams:
+        return None
+    rows = session.exec(select(AgencyAlias).where(AgencyAlias.alias.in_(grams))).all()
+    if not rows:
+        return None
+    best = max(rows, key=lambda row: len(row.alias))
+    return session.get(Agency, best.agency_id)
+
+
+def requested_period(ctx: Context, text: str) -> Period | None | bool:
+    """Return the period named in `text`, None if none is named, False if unknown."""
+    ref = parse_period(text)
+    if ref is None:
+        return None
+    period = resolve(ctx.session, ref, ctx.today)
+    return period if period is not None else False
+
+
+def expected_agencies(session: Session, period: Period) -> list[Agency]:
+    """List agencies that report at least one indicator for the period."""
+    agencies = session.exec(select(Agency).order_by(Agency.id)).all()
+    return [a for a in agencies if applicable_indicators(session, a, period)]
+
+
+def handle_status(ctx: Context, text: str) -> None:
+    period = requested_period(ctx, text)
+    if period is False:
+        ctx.say("period.unknown")
+        return
+    agency = find_agency(ctx.session, text)
+    if not ctx.is_supervisor:
+        if agency is not None and ctx.agency is not None and agency.id != ctx.agency.id:
+            ctx.say("status.own_agency_only", agency=ctx.agency.short_name)
+        if ctx.agency is None:
+            ctx.say("status.no_agency")
+            return
+        agency = ctx.agency
+    period = period or latest_ended(ctx.session, ctx.today)
+    if period is None:
+        ctx.say("period.unknown")
+        return
+    if agency is not None:
+        agency_status(ctx, agency, period)
+    else:
+        period_status(ctx, period, list_missing=True)
+
+
+def handle_missing(ctx: Context, text: str) -> None:
+    period = requested_period(ctx, text)
+    if period is False:
+        ctx.say("period.unknown")
+        return
+    period = period or latest_ended(ctx.session, ctx.today)
+    if period is None:
+        ctx.say("period.unknown")
+        return
+    if not ctx.is_supervisor:
+        if ctx.agency is None:
+            ctx.say("status.no_agency")
+            return
+        agency_status(ctx, ctx.agency, period)
+        return
+    period_status(ctx, period, list_missing=True)
+
+
+def period_status(ctx: Context, period: Period, list_missing: bool) -> None:
+    expected = expected_agencies(ctx.session, period)
+    submitted = {
+        r.agency_id: r
+        for r in ctx.session.exec(
+            select(Report).where(
+                Report.period_id == period.id, Report.status != ReportStatus.DRAFT
+            )
+        ).all()
+    }
+    done = [a for a in expected if a.id in submitted]
+    on_time = sum(1 for a in done if submitted[a.id].on_time)
+    missing = [a for a in expected if a.id not in submitted]
+    ctx.say(
+        "status.period",
+        label=period_label(period, ctx.lang),
+        deadline=long_date(period.deadline, ctx.lang),
+        submitted=len(done),
+        total=len(expected),
+        on_time=on_time,
+        late=len(done) - on_time,
+    )
+    if list_missing and missing:
+        names = ", ".join(a.short_name for a in missing)
+        ctx.say("status.missing", count=len(missing), names=names)
+    elif list_missing:
+        ctx.say("status.none_missing")
+
+
+def agency_status(ctx: Context, agency: Agency, period: Period) -> None:
+    label = period_label(period, ctx.lang)
+    indicators = applicable_indicators(ctx.session, agency, period)
+    if not indicators:
+        ctx.say("report.nothing_to_report", period=label)
+        return
+    report = reports.get_report(ctx.session, agency, period)
+    if report is None:
+        ctx.say("status.agency_none", agency=agency.short_name, label=label,
+                deadline=long_date(period.deadline, ctx.lang))
+        return
+    values = reports.values_by_indicator(ctx.session, report)
+    lines = [
+        f"• {ind.name}: {display(ind, values.get(ind.id), ctx.lang)}"
+        for ind in indicators
+        if ind.id in values
+    ]
+    if report.status == ReportStatus.DRAFT:
+        asked = [i for i in indicators if not i.computed]
+        filled = sum(1 for i in asked if i.id in values)
+        ctx.say("status.agency_draft", agency=agency.short_name, label=label,
+                filled=filled, total=len(asked), lines="\n".join(lines))
+        return
+    local = report.submitted_at.astimezone(ctx.settings.tz)
+    submitter = ctx.session.get(Official, report.submitted_by_id)
+    timing = "status.on_time" if report.on_time else "status.late"
+    ctx.say(
+        "status.agency_submitted",
+        agency=agency.short_name,
+        label=label,
+        when=short_datetime(local, ctx.lang),
+        by=submitter.name if submitter else "-",
+        timing=ctx.text(timing),
+        lines="\n".join(lines),
+    )
+
+
+def handle_deadline(ctx: Context, text: str) -> None:
+    period = requested_period(ctx, text)
+    if period is False:
+        ctx.say("period.unknown")
+        return
+    if period is not None:
+        ctx.say("deadline.one", label=period_label(period, ctx.lang),
+                deadline=long_date(period.deadline, ctx.lang))
+        return
+    lines = [
+        ctx.text("deadline.line", label=period_label(p, ctx.lang),
+                 deadline=long_date(p.deadline, ctx.lang))
+        for p in upcoming_deadlines(ctx.session, ctx.today)
+    ]
+    if not lines:
+        ctx.say("deadline.none")
+        return
+    ctx.say("deadline.list", lines="\n".join(lines))

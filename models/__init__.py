@@ -1,0 +1,51 @@
+"""Database tables of the product, declared with SQLModel."""
+
+from models.regency import (
+    NUMERIC_TYPES,
+    Agency,
+    AgencyAlias,
+    Budget,
+    Holiday,
+    ImportRun,
+    Indicator,
+    IndicatorType,
+    Official,
+    Period,
+    Periodicity,
+    Role,
+)
+from models.reporting import (
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageDirection,
+    Outbox,
+    OutboxStatus,
+    Report,
+    ReportStatus,
+    ReportValue,
+)
+
+__all__ = [
+    "NUMERIC_TYPES",
+    "Agency",
+    "AgencyAlias",
+    "Budget",
+    "Conversation",
+    "ConversationStatus",
+    "Holiday",
+    "ImportRun",
+    "Indicator",
+    "IndicatorType",
+    "Message",
+    "MessageDirection",
+    "Official",
+    "Outbox",
+    "OutboxStatus",
+    "Period",
+    "Periodicity",
+    "Report",
+    "ReportStatus",
+    "ReportValue",
+    "Role",
+]

@@ -1,0 +1,129 @@
+"""Reports, their values and the conversations that fill them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import ExactDecimal, UTCDateTime, utcnow
+
+
+class ReportStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Report(SQLModel, table=True):
+    """One agency's report for one period, shared by all its operators."""
+
+    __table_args__ = (UniqueConstraint("agency_id", "period_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    # Indexed for the status query, which lists one period's reports.
+    period_id: int = Field(foreign_key="period.id", index=True)
+    status: str = Field(default=ReportStatus.DRAFT, max_length=20)
+    submitted_by_id: int | None = Field(default=None, foreign_key="official.id")
+    first_submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Fixed by the first submission; later edits and resubmissions keep it.
+    on_time: bool | None = Field(default=None)
+    receipt_no: str | None = Field(default=None, max_length=80)
+    submission_count: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ReportValue(SQLModel, table=True):
+    """The answer to one indicator: the text as typed and its parsed value."""
+
+    __tablename__ = "report_value"
+    __table_args__ = (UniqueConstraint("report_id", "indicator_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id")
+    indicator_id: int = Field(foreign_key="indicator.id")
+    raw_text: str = Field(default="")
+    number: Decimal | None = Field(default=None, sa_column=Column(ExactDecimal()))
+    text: str | None = Field(default=None)
+    # An optional text question answered with "-" or "tidak ada".
+    is_none: bool = Field(default=False)
+    answered_by_id: int | None = Field(default=None, foreign_key="official.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ConversationStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Conversation(SQLModel, table=True):
+    """Where one official is in a dialogue; one row per official."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    official_id: int = Field(foreign_key="official.id", unique=True)
+    flow: str = Field(default="", max_length=40)
+    state: str = Field(default="", max_length=40)
+    status: str = Field(default=ConversationStatus.COMPLETED, max_length=20)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Bumped on every change so that a stale writer can be detected in logs.
+    version: int = Field(default=0)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MessageDirection(StrEnum):
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class Message(SQLModel, table=True):
+    """Every inbound and outbound WhatsApp message, with its body."""
+
+    __table_args__ = (
+        # Serves the per-official history shown by `chat` and status views.
+        Index("ix_message_phone_created", "phone", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    direction: str = Field(max_length=3)
+    # Unique: a MessageSid delivered twice must be stored once.
+    message_sid: str | None = Field(default=None, max_length=64, unique=True)
+    official_id: int | None = Field(default=None, foreign_key="official.id")
+    phone: str = Field(max_length=20)
+    body: str = Field(default="")
+    num_media: int = Field(default=0)
+    # For an outbound reply, the inbound message it answers.
+    in_reply_to_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    channel: str = Field(default="twiml", max_length=10)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    # Development without Twilio credentials: kept here instead of sent.
+    STORED = "stored"
+    FAILED = "failed"
+
+
+class Outbox(SQLModel, table=True):
+    """A proactive message, written in the transaction that causes it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    official_id: int | None = Field(default=None, foreign_key="official.id")
+    phone: str = Field(max_length=20)
+    body: str
+    # Indexed for the dispatcher, which picks pending rows.
+    status: str = Field(default=OutboxStatus.PENDING, max_length=10, index=True)
+    twilio_sid: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, max_length=400)
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,156 @@
+"""Fixtures: databases on SQLite and PostgreSQL, sample data, app instances."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlmodel import Session
+
+from bot.db import get_engine
+from bot.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "data" / "sample"
+# A server where the tests may create and drop databases of their own.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "EMONEV_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config):
+    from tests.support.network_guard import install_network_guard
+
+    install_network_guard()
+
+
+def _postgres_available() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def _require_postgres() -> None:
+    if _postgres_available():
+        return
+    if os.environ.get("EMONEV_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is required but unreachable")
+    pytest.skip("PostgreSQL is not reachable; set EMONEV_TEST_POSTGRES_URL")
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def _postgres_url(name: str) -> str:
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+class Templates:
+    """Migrated databases built once per session and cloned for each test."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.built: dict[tuple[str, bool], str] = {}
+        self.postgres: list[str] = []
+
+    def template(self, backend: str, loaded: bool) -> str:
+        key = (backend, loaded)
+        if key not in self.built:
+            self.built[key] = self._build(backend, loaded)
+        return self.built[key]
+
+    def _build(self, backend: str, loaded: bool) -> str:
+        name = f"emonev_tmpl_{'loaded' if loaded else 'empty'}_{uuid.uuid4().hex[:8]}"
+        if backend == "sqlite":
+            url = f"sqlite:///{self.tmp / (name + '.db')}"
+        else:
+            _admin(f'CREATE DATABASE "{name}"')
+            self.postgres.append(name)
+            url = _postgres_url(name)
+        upgrade(url)
+        if loaded:
+            load_sample(url)
+        engine = get_engine(url)
+        engine.dispose()
+        return url
+
+    def clone(self, backend: str, loaded: bool) -> str:
+        source = self.template(backend, loaded)
+        name = f"emonev_test_{uuid.uuid4().hex[:12]}"
+        if backend == "sqlite":
+            path = self.tmp / (name + ".db")
+            shutil.copyfile(source.removeprefix("sqlite:///"), path)
+            return f"sqlite:///{path}"
+        template = source.rsplit("/", 1)[1]
+        _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self.postgres.append(name)
+        return _postgres_url(name)
+
+    def drop_all(self) -> None:
+        for name in reversed(self.postgres):
+            try:
+                _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except psycopg.Error:
+                pass
+
+
+def load_sample(url: str, directory: Path = SAMPLE_DIR) -> None:
+    from bot.db import session_scope
+    from bot.importer import import_directory
+
+    with session_scope(get_engine(url)) as session:
+        import_directory(session, directory)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory):
+    registry = Templates(tmp_path_factory.mktemp("databases"))
+    yield registry
+    registry.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    if request.param == "postgresql":
+        _require_postgres()
+    return request.param
+
+
+@pytest.fixture
+def db_url(templates, backend) -> str:
+    """A fresh, migrated, empty database on each back end."""
+    return templates.clone(backend, loaded=False)
+
+
+@pytest.fixture
+def loaded_db_url(templates, backend) -> str:
+    """A fresh database on each back end holding the sample regency."""
+    return templates.clone(backend, loaded=True)
+
+
+@pytest.fixture
+def sqlite_loaded_url(templates) -> str:
+    """A fresh SQLite database with the sample regency, for single-backend tests."""
+    return templates.clone("sqlite", loaded=True)
+
+
+@pytest.fixture
+def session(db_url):
+    with Session(get_engine(db_url), expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def loaded_session(loaded_db_url):
+    with Session(get_engine(loaded_db_url), expire_on_commit=False) as session:
+        yield session

@@ -1,0 +1,335 @@
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.parsing import (
+    Ambiguous,
+    OutOfBounds,
+    ParseError,
+    format_number,
+    format_percent,
+    format_rupiah,
+    number_readings,
+    parse_number,
+)
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+# Answers from the sample chats and the platform notes, with the value they mean.
+NUMBERS = [
+    # Rupiah amounts and their decorations.
+    ("Rp 18.250.500.000,-", "18250500000"),
+    ("18.250.500.000", "18250500000"),
+    ("Rp 1.500.000", "1500000"),
+    ("Rp1.500.000,-", "1500000"),
+    ("IDR 1.500.000,00", "1500000"),
+    ("rp1500000", "1500000"),
+    ("1.500.000 rupiah", "1500000"),
+    ("Rp. 1.500.000", "1500000"),
+    ("Rp4.000.000.000", "4000000000"),
+    ("Rp2.100.000.000", "2100000000"),
+    ("Rp18.250.500.000", "18250500000"),
+    ("1.250.000", "1250000"),
+    # Scale words, with and without a space.
+    ("2,35 M", "2350000000"),
+    ("18,25 M", "18250000000"),
+    ("1,9 M", "1900000000"),
+    ("312jt", "312000000"),
+    ("1,25 jt", "1250000"),
+    ("3 juta", "3000000"),
+    ("45 rb ha", "45000"),
+    ("54 ribu", "54000"),
+    ("eh kembali, luas tanam salah harusnya 54 ribu", "54000"),
+    ("2 m", "2000000000"),
+    ("2 miliar", "2000000000"),
+    ("2 milyar", "2000000000"),
+    ("2 milyard", "2000000000"),
+    ("1 T", "1000000000000"),
+    ("1,5 triliun", "1500000000000"),
+    ("Rp 45rb", "45000"),
+    # Percentages.
+    ("15,5 %", "15.5"),
+    ("97,8%", "97.8"),
+    ("98,5 persen", "98.5"),
+    ("90,5", "90.5"),
+    ("81,2", "81.2"),
+    ("12,0%", "12"),
+    # Decimal comma and decimal point.
+    ("87,5", "87.5"),
+    ("87.5", "87.5"),
+    ("23.5", "23.5"),
+    ("87.50", "87.5"),
+    ("5,2", "5.2"),
+    ("0,25", "0.25"),
+    ("0.250", "0.25"),
+    ("1234.567", "1234.567"),
+    ("1.500.000,50", "1500000.5"),
+    # Groups separated by spaces, including the no-break spaces of pasted text.
+    ("1 500 000", "1500000"),
+    (f"1{NBSP}500{NBSP}000", "1500000"),
+    (f"1{NNBSP}500{NNBSP}000", "1500000"),
+    (f"Rp{NBSP}1.500.000", "1500000"),
+    # Words around the number.
+    ("42 subkeg", "42"),
+    ("1,25 km maksudnya", "1.25"),
+    ("yg benar 81,2", "81.2"),
+    ("mohon maaf pak, salah input. yg benar 81,2", "81.2"),
+    ("eh salah ketik, fisik 15", "15"),
+    ("fisik 150", "150"),
+    ("28", "28"),
+    ("134", "134"),
+    ("5,2 t/ha", "5.2"),
+    ("81,2.", "81.2"),
+    # Number words, including Palembang forms.
+    ("duo kali", "2"),
+    ("tigo", "3"),
+    ("limo", "5"),
+    ("lapan", "8"),
+    ("delapan", "8"),
+    ("sembilan", "9"),
+    ("nol", "0"),
+    ("sepuluh", "10"),
+    ("sebelas", "11"),
+    ("lapan belas", "18"),
+    ("tiga puluh lima", "35"),
+    ("seratus", "100"),
+    ("seratus dua puluh tiga", "123"),
+    ("dua (2)", "2"),
+    # Signs.
+    ("-5", "-5"),
+    ("-1,5", "-1.5"),
+    ("-Rp1.500.000", "-1500000"),
+]
+
+BAD_NUMBERS = [
+    ("9O,5", "letter_o"),
+    ("9o,5", "letter_o"),
+    ("1O0", "letter_o"),
+    ("O,5", "letter_o"),
+    ("1.50.000", "malformed"),
+    ("1..500", "malformed"),
+    ("1,5,5", "malformed"),
+    ("1,500.5", "malformed"),
+    ("1.500.00", "malformed"),
+    ("abc", "not_a_number"),
+    ("-", "not_a_number"),
+    ("dak katek", "not_a_number"),
+    ("", "empty"),
+    ("   ", "empty"),
+    ("12 dan 15", "several_numbers"),
+    ("realisasi keuangan maret 1,9 M fisik 150", "several_numbers"),
+    ("dua tiga", "several_numbers"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NUMBERS)
+def test_parse_number_value(text, expected):
+    value = parse_number(text)
+    assert isinstance(value, Decimal)
+    assert value == Decimal(expected)
+
+
+@pytest.mark.parametrize(("text", "code"), BAD_NUMBERS)
+def test_parse_number_rejects(text, code):
+    with pytest.raises(ParseError) as error:
+        parse_number(text)
+    assert error.value.code == code
+    assert error.value.text == text
+
+
+def test_error_message_omits_answer():
+    with pytest.raises(ParseError) as error:
+        parse_number("9O,5 rahasia")
+    assert "rahasia" not in str(error.value)
+
+
+def test_repeated_number_is_one():
+    assert parse_number("15, ya 15") == Decimal(15)
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("1.250", ["1250", "1.25"]),
+        ("45.000", ["45000", "45"]),
+        ("1.250 jt", ["1250000000", "1250000"]),
+        ("1.500.000", ["1500000"]),
+        ("23.5", ["23.5"]),
+        ("87,5", ["87.5"]),
+        ("0.250", ["0.25"]),
+    ],
+)
+def test_readings_dot_rule(text, readings):
+    assert number_readings(text) == [Decimal(value) for value in readings]
+
+
+@pytest.mark.parametrize(
+    ("text", "minimum", "maximum", "expected"),
+    [
+        ("1.250", 0, 2000, "1250"),
+        ("1.250", None, None, "1250"),
+        ("45.000", 0, 300000, "45000"),
+        ("45 rb ha", 0, 300000, "45000"),
+        ("1,25 km maksudnya", 0, 200, "1.25"),
+        ("23.5", 0, 100, "23.5"),
+        ("15,5 %", 0, 100, "15.5"),
+        ("0", 0, 100, "0"),
+        ("100", 0, 100, "100"),
+    ],
+)
+def test_parse_number_inside_bounds(text, minimum, maximum, expected):
+    assert parse_number(text, minimum=minimum, maximum=maximum) == Decimal(expected)
+
+
+def test_ambiguous_dot_asks():
+    with pytest.raises(Ambiguous) as error:
+        parse_number("1.250", minimum=0, maximum=200)
+    assert error.value.code == "ambiguous"
+    assert error.value.readings == (Decimal(1250), Decimal("1.25"))
+
+
+@pytest.mark.parametrize(
+    ("text", "minimum", "maximum", "value"),
+    [
+        ("fisik 150", 0, 100, "150"),
+        ("112", 0, 100, "112"),
+        ("-5", 0, None, "-5"),
+        ("1.250", 0, 1, "1250"),
+        ("Rp 1.500.000", 0, 1000, "1500000"),
+    ],
+)
+def test_out_of_bounds(text, minimum, maximum, value):
+    with pytest.raises(OutOfBounds) as error:
+        parse_number(text, minimum=minimum, maximum=maximum)
+    assert error.value.code == "out_of_bounds"
+    assert error.value.value == Decimal(value)
+    assert error.value.minimum == minimum
+    assert error.value.maximum == maximum
+
+
+def test_integer_accepts_whole():
+    assert parse_number("42 subkeg", minimum=0, maximum=500, integer=True) == 42
+
+
+def test_integer_rejects_fraction():
+    with pytest.raises(ParseError) as error:
+        parse_number("1,5", integer=True)
+    assert error.value.code == "not_integer"
+
+
+def test_integer_drops_decimal_reading():
+    with pytest.raises(OutOfBounds) as error:
+        parse_number("1.250", minimum=0, maximum=500, integer=True)
+    assert error.value.value == Decimal(1250)
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        ("15.5", None, "15,5"),
+        ("15.50", None, "15,5"),
+        ("1.25", None, "1,25"),
+        ("54000", None, "54.000"),
+        ("45000", None, "45.000"),
+        ("18250500000", None, "18.250.500.000"),
+        ("0", None, "0"),
+        ("-0", None, "0"),
+        ("-1250.5", None, "-1.250,5"),
+        ("0.001", None, "0,001"),
+        ("11.975", 1, "12,0"),
+        ("11.98", 1, "12,0"),
+        ("4.1", 1, "4,1"),
+        ("1.25", 0, "1"),
+        ("-0.04", 1, "0,0"),
+    ],
+)
+def test_format_number(value, decimals, expected):
+    assert format_number(Decimal(value), decimals) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("18250500000", "Rp18.250.500.000"),
+        ("4000000000.00", "Rp4.000.000.000"),
+        ("2350000000", "Rp2.350.000.000"),
+        ("57300000000", "Rp57.300.000.000"),
+        ("152400000000", "Rp152.400.000.000"),
+        ("312000000", "Rp312.000.000"),
+        ("1500000.5", "Rp1.500.000,50"),
+        ("-1500", "-Rp1.500"),
+        ("0", "Rp0"),
+    ],
+)
+def test_format_rupiah(value, expected):
+    assert format_rupiah(Decimal(value)) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        ("15.5", None, "15,5%"),
+        ("97.8", None, "97,8%"),
+        ("81.2", None, "81,2%"),
+        ("112", None, "112%"),
+        ("11.975", 1, "12,0%"),
+    ],
+)
+def test_format_percent(value, decimals, expected):
+    assert format_percent(Decimal(value), decimals) == expected
+
+
+def test_format_accepts_int():
+    assert format_number(1250) == "1.250"
+
+
+# Decimals with up to six places and up to 19 integer digits.
+decimals = st.builds(
+    lambda digits, places: Decimal(digits).scaleb(-places),
+    st.integers(min_value=-(10**24), max_value=10**24),
+    st.integers(min_value=0, max_value=6),
+)
+margins = st.one_of(st.none(), st.integers(min_value=0, max_value=10**6))
+
+
+def _bounds(value, below, above):
+    minimum = None if below is None else value - below
+    maximum = None if above is None else value + above
+    return minimum, maximum
+
+
+@given(decimals, margins, margins)
+def test_format_number_round_trip(value, below, above):
+    minimum, maximum = _bounds(value, below, above)
+    text = format_number(value)
+    assert parse_number(text, minimum=minimum, maximum=maximum) == value
+
+
+@given(decimals, st.integers(min_value=0, max_value=4))
+def test_format_decimals_round_trip(value, places):
+    with localcontext(prec=60):
+        rounded = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    assert parse_number(format_number(value, places)) == rounded
+
+
+@given(decimals, margins, margins)
+def test_format_rupiah_round_trip(value, below, above):
+    minimum, maximum = _bounds(value, below, above)
+    text = format_rupiah(value)
+    assert parse_number(text, minimum=minimum, maximum=maximum) == value
+
+
+@given(decimals.filter(lambda value: abs(value) <= 1000), margins, margins)
+def test_format_percent_round_trip(value, below, above):
+    minimum, maximum = _bounds(value, below, above)
+    text = format_percent(value)
+    assert parse_number(text, minimum=minimum, maximum=maximum) == value
+
+
+@given(st.integers(min_value=-(10**18), max_value=10**18))
+def test_thousands_dots_round_trip(number):
+    text = f"{number:,}".replace(",", ".")
+    assert parse_number(text, integer=True) == number

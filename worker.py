@@ -1,0 +1,65 @@
+"""RQ worker and scheduler processes, each running jobs in the app context.
+
+    python worker.py             # a worker; run as many as needed
+    python worker.py scheduler   # the periodic jobs; run exactly one
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from rq import Queue, Worker
+from rq.cron import CronScheduler
+
+from app import create_app
+from bot.db import dispose_engines
+from bot.queue import QUEUE_NAME, redis_connection
+
+logger = logging.getLogger("worker")
+
+# Seconds between sweeps for outbox rows whose enqueue failed (Redis down).
+OUTBOX_SWEEP_INTERVAL = 60
+
+
+class AppWorker(Worker):
+    """A forking worker whose jobs run inside the Flask app context."""
+
+    app = None
+
+    def main_work_horse(self, *args, **kwargs):
+        # The work-horse is a fork: pooled connections belong to the parent.
+        dispose_engines()
+        return super().main_work_horse(*args, **kwargs)
+
+    def perform_job(self, *args, **kwargs):
+        with self.app.app_context():
+            return super().perform_job(*args, **kwargs)
+
+
+def run_worker() -> None:
+    app = create_app()
+    AppWorker.app = app
+    connection = redis_connection(app.config["SETTINGS"].REDIS_URL)
+    worker = AppWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+    logger.info("worker %s: starting on queue %s", worker.name, QUEUE_NAME)
+    worker.work(with_scheduler=True)
+
+
+def run_scheduler() -> None:
+    from bot.outbound import deliver_pending
+
+    app = create_app()
+    connection = redis_connection(app.config["SETTINGS"].REDIS_URL)
+    scheduler = CronScheduler(connection=connection, name="emonev-scheduler")
+    scheduler.register(
+        deliver_pending, queue_name=QUEUE_NAME, interval=OUTBOX_SWEEP_INTERVAL
+    )
+    scheduler.start()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "scheduler":
+        run_scheduler()
+    else:
+        run_worker()
