@@ -74,6 +74,13 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def close_engine(url: str) -> None:
+    """Close the pool for `url` and forget the engine (tests drop databases)."""
+    engine = _engines.pop(normalise_url(url), None)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_engines() -> None:
     """Drop pooled connections inherited from a parent process after a fork."""
     for engine in _engines.values():

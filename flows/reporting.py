@@ -106,7 +106,9 @@ def open_report(ctx: Context, period: Period, resumed: bool = False) -> str:
     kept = {}
     if resumed and previous.get("report_id") == report.id:
         # Questions skipped before a cancel stay skipped after `lanjut`.
-        kept = {k: previous.get(k, []) for k in ("skipped", "reasked", "history")}
+        # Skipped questions stay skipped after `lanjut`; required ones are asked
+        # again before the summary, as they would have been without the cancel.
+        kept = {k: previous.get(k, []) for k in ("skipped", "history")}
     ctx.start(
         FLOW,
         State.ANSWER,
@@ -441,8 +443,11 @@ def offer_next(ctx: Context, done: Period) -> str | None:
 def offer_next_reply(ctx: Context, text: str) -> str | None:
     decision = parse_yes_no(text)
     if decision is None:
-        ctx.say("yes_no.unclear")
-        return State.OFFER_NEXT
+        # Not an answer to the offer: treat it as a new command.
+        from flows.router import dispatch
+
+        ctx.finish()
+        return dispatch(ctx, text)
     if not decision:
         ctx.say("report.later")
         ctx.finish()

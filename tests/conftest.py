@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from sqlmodel import Session
 
-from bot.db import get_engine
+from bot.db import close_engine, get_engine
 from bot.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,8 +80,7 @@ class Templates:
         upgrade(url)
         if loaded:
             load_sample(url)
-        engine = get_engine(url)
-        engine.dispose()
+        close_engine(url)
         return url
 
     def clone(self, backend: str, loaded: bool) -> str:
@@ -95,6 +94,14 @@ class Templates:
         _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         self.postgres.append(name)
         return _postgres_url(name)
+
+    def release(self, url: str) -> None:
+        """Close the test's connections and drop its PostgreSQL database."""
+        close_engine(url)
+        if url.startswith("postgresql"):
+            name = url.rsplit("/", 1)[1]
+            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.postgres.remove(name)
 
     def drop_all(self) -> None:
         for name in reversed(self.postgres):
@@ -129,19 +136,25 @@ def backend(request) -> str:
 @pytest.fixture
 def db_url(templates, backend) -> str:
     """A fresh, migrated, empty database on each back end."""
-    return templates.clone(backend, loaded=False)
+    url = templates.clone(backend, loaded=False)
+    yield url
+    templates.release(url)
 
 
 @pytest.fixture
 def loaded_db_url(templates, backend) -> str:
     """A fresh database on each back end holding the sample regency."""
-    return templates.clone(backend, loaded=True)
+    url = templates.clone(backend, loaded=True)
+    yield url
+    templates.release(url)
 
 
 @pytest.fixture
 def sqlite_loaded_url(templates) -> str:
     """A fresh SQLite database with the sample regency, for single-backend tests."""
-    return templates.clone("sqlite", loaded=True)
+    url = templates.clone("sqlite", loaded=True)
+    yield url
+    templates.release(url)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from bot.parsing.text import FILLER_WORDS, expand_abbreviations, words
 # Words before a choice number, as in `no 2` or `pilih 3`.
 _NUMBER_PREFIXES = frozenset({"no", "nomor", "nomer", "pilih", "pilihan", "angka"})
 
-# Negations after abbreviation expansion; a choice right after one is not chosen.
+# Negations after abbreviation expansion. A choice right after one is not chosen.
 _NEGATIONS = frozenset(
     {"tidak", "gak", "ga", "nggak", "enggak", "ngga", "dak", "belum", "jangan", "bukan"}
 )
@@ -106,7 +106,7 @@ def _answer_tokens(text: str) -> list[str]:
 def _choice_by_number(tokens: list[str], choices: list[str]) -> str | None:
     """Return the choice picked by a bare number, or None when there is no number."""
     remaining = [token for token in tokens if token not in _NUMBER_PREFIXES]
-    if len(remaining) != 1 or not remaining[0].isdecimal():
+    if len(remaining) != 1 or not remaining[0].isdecimal() or len(remaining[0]) > 3:
         return None
     position = int(remaining[0])
     if not 1 <= position <= len(choices):

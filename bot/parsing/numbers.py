@@ -8,20 +8,6 @@ from babel.numbers import format_decimal
 
 from bot.parsing.text import normalise
 
-ERROR_CODES = frozenset(
-    {
-        "empty",
-        "not_a_number",
-        "letter_o",
-        "malformed",
-        "several_numbers",
-        "not_integer",
-        "out_of_bounds",
-        "ambiguous",
-        "unknown_choice",
-    }
-)
-
 _MESSAGES = {
     "empty": "The answer is empty.",
     "not_a_number": "The answer contains no number.",
@@ -32,21 +18,23 @@ _MESSAGES = {
     "not_integer": "The number must be a whole number.",
     "unknown_choice": "The answer matches none of the choices.",
 }
+# OutOfBounds and Ambiguous write their own messages, with the values read.
+ERROR_CODES = frozenset(_MESSAGES) | {"out_of_bounds", "ambiguous"}
 
-# Enough digits for any amount typed in a chat, so scaling never rounds.
+# Maximum digits in one number, far above any amount the bot asks for.
+MAX_DIGITS = 30
+# Precision for reading, enough for MAX_DIGITS digits scaled by up to 10^12.
 _PRECISION = 100
 
+# Scale words by the power of ten they stand for. `M` is miliar, never million.
+_SCALE_NAMES = {
+    3: "rb ribu",
+    6: "jt juta",
+    9: "m miliar milyar milyard",
+    12: "t triliun",
+}
 _SCALES = {
-    "rb": 3,
-    "ribu": 3,
-    "jt": 6,
-    "juta": 6,
-    "m": 9,
-    "miliar": 9,
-    "milyar": 9,
-    "milyard": 9,
-    "t": 12,
-    "triliun": 12,
+    word: power for power, names in _SCALE_NAMES.items() for word in names.split()
 }
 _SCALE_WORDS = "|".join(sorted(_SCALES, key=len, reverse=True))
 
@@ -55,28 +43,24 @@ _CURRENCY = re.compile(r"(?<![a-z])(?:rp\.?|idr)\s*(?=-?\d)")
 _DASH_CENTS = re.compile(r"(?<=\d),-+")
 # Groups of three digits separated by spaces, as in `1 500 000`.
 _SPACE_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)")
-_LETTER_O = re.compile(r"(?<![a-z])[\do.,]*(?:\d[.,]?o|o[.,]?\d)[\do.,]*(?![a-z])")
+# A run of digits, dots, commas and letters o, not part of a word. The possessive
+# quantifier keeps the search linear in the length of the answer.
+_DIGIT_LIKE_RUN = re.compile(r"(?<![a-z])[\do.,]++(?![a-z])")
+_O_BESIDE_DIGIT = re.compile(r"\d[.,]?o|o[.,]?\d")
 # A single `m` or `t` followed by `/` is a unit such as m/s or t/ha, not a scale.
 _NUMBER = re.compile(
     rf"(?P<sign>(?<![\w.,])-)?(?P<body>\d[\d.,]*)"
     rf"(?:\s?(?P<scale>{_SCALE_WORDS})(?![\w/]))?"
 )
 
+# Digit words from 0 to 9, with the Palembang forms `duo`, `tigo`, `limo`, `lapan`.
+_UNIT_NAMES = (
+    "nol|satu|dua duo|tiga tigo|empat|lima limo|enam|tujuh|delapan lapan|sembilan"
+)
 _UNIT_WORDS = {
-    "nol": 0,
-    "satu": 1,
-    "dua": 2,
-    "duo": 2,
-    "tiga": 3,
-    "tigo": 3,
-    "empat": 4,
-    "lima": 5,
-    "limo": 5,
-    "enam": 6,
-    "tujuh": 7,
-    "delapan": 8,
-    "lapan": 8,
-    "sembilan": 9,
+    word: value
+    for value, names in enumerate(_UNIT_NAMES.split("|"))
+    for word in names.split()
 }
 # Words that form a whole part of a number: (value, place of the next part).
 _WHOLE_WORDS = {"sepuluh": (10, 1), "sebelas": (11, 1), "seratus": (100, 100)}
@@ -127,7 +111,7 @@ class Ambiguous(ParseError):
 
     def __init__(self, text: str, readings: tuple[Decimal, Decimal]) -> None:
         thousands, fraction = readings
-        message = f"The number can be {thousands} or {fraction}; ask which was meant."
+        message = f"The number can be {thousands} or {fraction}. Ask which was meant."
         super().__init__("ambiguous", text, message)
         self.readings = readings
 
@@ -136,14 +120,15 @@ def number_readings(text: str) -> list[Decimal]:
     """Read the one number in a free-form answer, returning each possible value.
 
     A single dot before exactly three digits gives two readings, thousands first.
-    Raise ParseError when the answer holds no number, several different numbers, a
+    Raise ParseError when the answer contains no number, several different numbers, a
     letter O among digits or a malformed grouping.
     """
     cleaned = _strip_decoration(text)
     if not cleaned:
         raise ParseError("empty", text)
-    if _LETTER_O.search(cleaned):
-        raise ParseError("letter_o", text)
+    for run in _DIGIT_LIKE_RUN.finditer(cleaned):
+        if _O_BESIDE_DIGIT.search(run[0]):
+            raise ParseError("letter_o", text)
 
     found = [_match_readings(match, text) for match in _NUMBER.finditer(cleaned)]
     if not found:
@@ -189,13 +174,12 @@ def format_number(value: Decimal | int, decimals: int | None = None) -> str:
     `format_number(Decimal("11.98"), 1)` is `12,0`. Without it, every significant
     decimal is written and trailing zeros are dropped.
     """
-    with decimal.localcontext() as context:
-        context.prec = _PRECISION
-        value = _tidy(Decimal(value))
+    value = _tidy(Decimal(value))
+    with decimal.localcontext(_exact_context(value, decimals or 0)):
         pattern = "#,##0"
         if decimals is not None:
             value = value.quantize(Decimal(1).scaleb(-decimals), decimal.ROUND_HALF_UP)
-            value = value if value else abs(value)
+            value = value if value else abs(value)  # -0,0 after rounding is 0,0
             pattern = "#,##0." + "0" * decimals if decimals else pattern
         return format_decimal(
             value, format=pattern, locale="id", decimal_quantization=False
@@ -203,7 +187,10 @@ def format_number(value: Decimal | int, decimals: int | None = None) -> str:
 
 
 def format_rupiah(value: Decimal | int) -> str:
-    """Write a rupiah amount such as `Rp18.250.500.000`, with cents only if nonzero."""
+    """Write a rupiah amount such as `Rp18.250.500.000` or `Rp1.500,50`.
+
+    A whole amount has no decimals, and a fraction gets at least two places.
+    """
     value = _tidy(Decimal(value))
     places = max(0, -value.as_tuple().exponent)
     decimals = max(2, places) if places else None
@@ -228,10 +215,11 @@ def _match_readings(match: re.Match, text: str) -> tuple[Decimal, ...]:
     body = match["body"]
     if body[-1] in ".,":
         body = body[:-1]  # a full stop or comma that ends the sentence
+    if sum(character.isdigit() for character in body) > MAX_DIGITS:
+        raise ParseError("malformed", text, f"The number has over {MAX_DIGITS} digits.")
     exponent = _SCALES[match["scale"]] if match["scale"] else 0
     readings = []
-    with decimal.localcontext() as context:
-        context.prec = _PRECISION
+    with decimal.localcontext(decimal.Context(prec=_PRECISION)):
         for value in _body_readings(body, text):
             value = value.scaleb(exponent)
             readings.append(_tidy(-value if match["sign"] else value))
@@ -262,7 +250,7 @@ def _body_readings(body: str, text: str) -> list[Decimal]:
 def _is_grouping(groups: list[str]) -> bool:
     """Tell whether dot-separated digit groups are valid thousands groups."""
     first, *rest = groups
-    leading_ok = 1 <= len(first) <= 3 and not (first.startswith("0"))
+    leading_ok = 1 <= len(first) <= 3 and not first.startswith("0")
     return leading_ok and all(len(group) == 3 for group in rest)
 
 
@@ -307,7 +295,7 @@ def _word_part(tokens: list[str], index: int) -> tuple[int | None, int, int]:
     return unit, 1, 1
 
 
-def _within(value: Decimal, minimum, maximum) -> bool:
+def _within(value: Decimal, minimum: Decimal | None, maximum: Decimal | None) -> bool:
     above_minimum = minimum is None or value >= Decimal(minimum)
     return above_minimum and (maximum is None or value <= Decimal(maximum))
 
@@ -316,8 +304,13 @@ def _tidy(value: Decimal) -> Decimal:
     """Return the value without trailing zero decimals, exponent and negative zero."""
     if not value:
         return Decimal(0)
-    with decimal.localcontext() as context:
-        context.prec = _PRECISION
+    with decimal.localcontext(_exact_context(value)):
         if value == value.to_integral_value():
             return value.quantize(Decimal(1))
         return value.normalize()
+
+
+def _exact_context(value: Decimal, decimals: int = 0) -> decimal.Context:
+    """Return a context precise enough to hold every digit of the value."""
+    _, digits, exponent = value.as_tuple()
+    return decimal.Context(prec=max(28, len(digits) + abs(exponent) + decimals + 2))

@@ -9,7 +9,7 @@ from dateutil import parser as date_parser
 
 from bot.parsing.text import normalise
 
-_MONTH_NUMBERS = {
+_NAMES_BY_MONTH = {
     1: "januari jan january",
     2: "februari pebruari feb february",
     3: "maret mar march",
@@ -23,20 +23,34 @@ _MONTH_NUMBERS = {
     11: "november nopember nov",
     12: "desember des dec december",
 }
+# Month numbers by Indonesian or English name, full or short.
 MONTHS = {
-    name: number for number, names in _MONTH_NUMBERS.items() for name in names.split()
+    name: number for number, names in _NAMES_BY_MONTH.items() for name in names.split()
 }
 _ENGLISH_MONTHS = (
     "january february march april may june july august september october "
     "november december"
 ).split()
-_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+# Quarter numbers written as Roman numerals or words, as in `tw II` or `triwulan kedua`.
+_QUARTER_WORDS = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "pertama": 1,
+    "kedua": 2,
+    "ketiga": 3,
+    "keempat": 4,
+}
+_QUARTER = "[1-4]|" + "|".join(sorted(_QUARTER_WORDS, key=len, reverse=True))
 
+# Periods name years 2000 to 2099 only, so a number such as 1500 is never a year.
+_YEAR = r"(?P<year>20\d{2})"
 # A year after a period, as in `maret 2026`, `tw 1 tahun 2026` or `bln 3/2026`.
-_YEAR_AFTER = r"(?:[\s,/-]*(?:tahun|thn)?\s*(?P<year>20\d{2})(?!\d))?"
-_STANDALONE_YEAR = re.compile(r"(?<![\d/.,-])(?P<year>20\d{2})(?![\d/.,-])")
-# Forms of address; a month name right after one is a person, as in `pak agus`.
+_YEAR_AFTER = rf"(?:[\s,/-]*(?:tahun|thn)?\s*{_YEAR}(?!\d))?"
+_STANDALONE_YEAR = re.compile(rf"(?<![\d/.,-]){_YEAR}(?![\d/.,-])")
+# Forms of address. A month name right after one is a name, as in `pak agus`.
 _ADDRESS_WORDS = frozenset({"pak", "bu", "bapak", "ibu", "mas", "mbak", "kak", "bang"})
 
 
@@ -80,7 +94,7 @@ def _named_month(match: re.Match) -> PeriodRef | None:
 
 def _quarter(match: re.Match) -> PeriodRef:
     quarter = match["quarter"]
-    index = _ROMAN[quarter] if quarter in _ROMAN else int(quarter)
+    index = _QUARTER_WORDS[quarter] if quarter in _QUARTER_WORDS else int(quarter)
     return PeriodRef("quarterly", index, _year(match))
 
 
@@ -88,27 +102,33 @@ def _annual(match: re.Match) -> PeriodRef:
     return PeriodRef("annual", 1, _year(match))
 
 
+_QUARTER_CODE = re.compile(rf"(?<!\d){_YEAR}-?tw(?P<quarter>[1-4])(?!\d)")
+_QUARTER_WORD = re.compile(
+    r"\b(?:triwulan|trw|tw|kuartal)\s*[-.]?\s*(?:ke\s*-?\s*)?"
+    rf"(?P<quarter>{_QUARTER})\b{_YEAR_AFTER}"
+)
+_QUARTER_Q = re.compile(rf"\bq(?P<quarter>[1-4])\b{_YEAR_AFTER}")
+_YEAR_MONTH = re.compile(rf"(?<![\d/.-]){_YEAR}[-/](?P<month>\d{{1,2}})(?!\d)")
+_MONTH_YEAR = re.compile(rf"(?<!\d)(?P<month>\d{{1,2}})[-/]{_YEAR}(?!\d)")
+_MONTH_NAME = re.compile(rf"\b(?P<name>{_MONTH_WORDS})\b{_YEAR_AFTER}")
+_MONTH_NUMBER = re.compile(
+    rf"\b(?:bulan|bln)\s*(?:ke\s*-?\s*)?(?P<month>\d{{1,2}})\b{_YEAR_AFTER}"
+)
+_ANNUAL_WORD = re.compile(rf"\btahunan\b{_YEAR_AFTER}")
+_YEAR_WORD = re.compile(rf"\b(?:tahun|thn)\s*{_YEAR}(?!\d)")
+
 # Each pattern with the function that reads its match. At the same position the
 # earlier pattern wins, so `2026-TW1` is a quarter before it is a year.
 _PERIOD_PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], PeriodRef | None]]] = [
-    (re.compile(r"(?<!\d)(?P<year>\d{4})-?tw(?P<quarter>[1-4])(?!\d)"), _quarter),
-    (
-        re.compile(
-            r"\b(?:triwulan|trw|tw|kuartal)\s*[-.]?\s*(?:ke\s*-?\s*)?"
-            r"(?P<quarter>[1-4]|iv|iii|ii|i)\b" + _YEAR_AFTER
-        ),
-        _quarter,
-    ),
-    (re.compile(r"\bq(?P<quarter>[1-4])\b" + _YEAR_AFTER), _quarter),
-    (re.compile(r"(?<![\d/.-])(?P<year>\d{4})[-/](?P<month>\d{1,2})(?!\d)"), _month),
-    (re.compile(r"(?<!\d)(?P<month>\d{1,2})[-/](?P<year>\d{4})(?!\d)"), _month),
-    (re.compile(rf"\b(?P<name>{_MONTH_NAMES})\b" + _YEAR_AFTER), _named_month),
-    (
-        re.compile(r"\b(?:bulan|bln)\s*(?:ke\s*-?\s*)?(?P<month>\d{1,2})\b" + _YEAR_AFTER),
-        _month,
-    ),
-    (re.compile(r"\btahunan\b" + _YEAR_AFTER), _annual),
-    (re.compile(r"\b(?:tahun|thn)\s*(?P<year>20\d{2})(?!\d)"), _annual),
+    (_QUARTER_CODE, _quarter),
+    (_QUARTER_WORD, _quarter),
+    (_QUARTER_Q, _quarter),
+    (_YEAR_MONTH, _month),
+    (_MONTH_YEAR, _month),
+    (_MONTH_NAME, _named_month),
+    (_MONTH_NUMBER, _month),
+    (_ANNUAL_WORD, _annual),
+    (_YEAR_WORD, _annual),
     (_STANDALONE_YEAR, _annual),
 ]
 
@@ -118,7 +138,7 @@ _NUMERIC_DATE = re.compile(
     r"(?P=separator)(?:\d{4}|\d{2})(?![\d/-]|\.\d)"
 )
 _NAMED_DATE = re.compile(
-    rf"(?<!\d)(?P<day>\d{{1,2}})\s*(?P<name>{_MONTH_NAMES})\b\.?,?\s*(?P<year>\d{{4}})"
+    rf"(?<!\d)(?P<day>\d{{1,2}})\s*(?P<name>{_MONTH_WORDS})\b\.?,?\s*(?P<year>\d{{4}})"
     r"(?!\d)"
 )
 

@@ -50,8 +50,9 @@ FILLER_WORDS = frozenset(
 )
 
 _NEGATIONS = r"(?:tidak|tdk|gak|ga|gk|nggak|enggak|ngga|dak|belum|blm)"
+# Whole answers, once fillers are dropped, that mean there is nothing to report.
 _NONE_ANSWER = re.compile(
-    rf"[-–—]+|n/a|nihil|kosong|none|no|nothing|tidak ada apa-apa"
+    r"[-–—]+|n/a|nihil|kosong|none|no|nothing|tidak ada apa-apa"
     rf"|{_NEGATIONS} (?:ada|katek|ado)(?: kendala| masalah| permasalahan)?"
 )
 _PUNCTUATION_EDGES = " .,!?;:~\"'()[]"
@@ -100,5 +101,5 @@ def edit_distance(a: str, b: str) -> int:
 def is_none_answer(text: str) -> bool:
     """Tell whether an answer means "nothing to report", such as `-` or `nihil`."""
     stripped = [word.strip(_PUNCTUATION_EDGES) for word in normalise(text).split()]
-    kept = [word for word in stripped if word and word not in FILLER_WORDS]
-    return bool(_NONE_ANSWER.fullmatch(" ".join(kept)))
+    answer_words = [word for word in stripped if word and word not in FILLER_WORDS]
+    return bool(_NONE_ANSWER.fullmatch(" ".join(answer_words)))

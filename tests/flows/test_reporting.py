@@ -151,7 +151,8 @@ def test_summary_edit_by_number(loaded_db_url):
 def test_ambiguous_dot_asks_back(loaded_db_url):
     chat = Chat(loaded_db_url, PUPR_OPERATOR, at="2026-04-08 14:09")
     first = chat.send("lapor tw 1")
-    assert "Panjang jalan" in first
+    assert "capaian" in first
+    assert "Panjang jalan" in chat.send("98")
     ask = chat.send("1.250")
     assert "1,25 km" in ask
     assert "1.250 km" in ask
@@ -165,6 +166,7 @@ def test_ambiguous_dot_asks_back(loaded_db_url):
 def test_letter_o_is_rejected_and_reasked(loaded_db_url):
     chat = Chat(loaded_db_url, DUKCAPIL_OPERATOR, at="2026-04-07 10:20")
     chat.send("lapor tw 1")
+    chat.send("98,5 persen")
     chat.send("97,8%")
     reply = chat.send("9O,5")
     assert "huruf O" in reply
@@ -178,16 +180,19 @@ def test_letter_o_is_rejected_and_reasked(loaded_db_url):
 
 def test_skip_back_cancel_resume(loaded_db_url):
     chat = Chat(loaded_db_url, DISTAN_OPERATOR, at="2026-04-06 13:15")
-    assert "Luas tanam" in chat.send("lapor triwulan 1")
-    assert "2/4" in chat.send("45 rb ha")
+    assert "1/4" in chat.send("lapor triwulan 1")
+    assert "Luas tanam" in chat.send("98,5")
+    assert "3/4" in chat.send("45 rb ha")
     skipped = chat.send("lewati dulu, data blm masuk dr BPP")
     assert "Dilewati" in skipped
-    assert "3/4" in skipped
-    chat.send("5,2")
+    assert "4/4" in skipped
+    back_to_skipped = chat.send("5,2")
+    assert "dilewati" in back_to_skipped
+    assert "3/4" in back_to_skipped
     changed = chat.send("eh kembali, luas tanam salah harusnya 54 ribu")
     assert "45.000" in changed
     assert "54.000" in changed
-    assert "4/4" in changed
+    assert "3/4" in changed
     cancelled = chat.send("batal aja dulu pak, mau cocokkan sama data BPS")
     assert "draf" in cancelled
     values = stored(loaded_db_url, "DISTAN", "2026-TW1")
@@ -197,20 +202,31 @@ def test_skip_back_cancel_resume(loaded_db_url):
     assert fetch_report(loaded_db_url, "DISTAN", "2026-TW1").status == ReportStatus.DRAFT
 
     resumed = chat.send("lanjut")
-    assert "4/4" in resumed
-    back_to_skipped = chat.send("98,5")
-    assert "2/4" in back_to_skipped
+    assert "3/4" in resumed
     summary = chat.send("280.800")
     assert "Ringkasan" in summary
+    assert stored(loaded_db_url, "DISTAN", "2026-TW1")["TAN-PADI-PROD"].number == 280800
+
+
+def test_back_returns_to_previous_question(loaded_db_url):
+    chat = Chat(loaded_db_url, DISTAN_OPERATOR, at="2026-04-06 13:15")
+    chat.send("lapor triwulan 1")
+    chat.send("98,5")
+    chat.send("45 rb ha")
+    back = chat.send("kembali")
+    assert "45.000" in back
+    assert "2/4" in back
+    assert "3/4" in chat.send("46 rb")
+    assert stored(loaded_db_url, "DISTAN", "2026-TW1")["TAN-PADI-TANAM"].number == 46000
 
 
 def test_required_value_blocks_submission(loaded_db_url):
     chat = Chat(loaded_db_url, DISTAN_OPERATOR, at="2026-04-06 13:15")
     chat.send("lapor tw 1")
+    chat.send("98")
     chat.send("54 ribu")
     chat.send("lewati")
-    chat.send("5,2")
-    chat.send("98")
+    assert "3/4" in chat.send("5,2")
     again = chat.send("lewati")
     assert "Ringkasan" in again
     refused = chat.send("ya")

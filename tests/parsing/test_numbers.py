@@ -18,7 +18,7 @@ from bot.parsing import (
 NBSP = "\u00a0"
 NNBSP = "\u202f"
 
-# Answers from the sample chats and the platform notes, with the value they mean.
+# Answers as officials type them on WhatsApp, with the value each one means.
 NUMBERS = [
     # Rupiah amounts and their decorations.
     ("Rp 18.250.500.000,-", "18250500000"),
@@ -83,6 +83,7 @@ NUMBERS = [
     ("134", "134"),
     ("5,2 t/ha", "5.2"),
     ("81,2.", "81.2"),
+    ("10ok", "10"),
     # Number words, including Palembang forms.
     ("duo kali", "2"),
     ("tigo", "3"),
@@ -114,6 +115,7 @@ BAD_NUMBERS = [
     ("1,5,5", "malformed"),
     ("1,500.5", "malformed"),
     ("1.500.00", "malformed"),
+    ("1" * 31, "malformed"),
     ("abc", "not_a_number"),
     ("-", "not_a_number"),
     ("dak katek", "not_a_number"),

@@ -1,0 +1,223 @@
+"""Tests of `bot.export` on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, select
+
+from bot import reports
+from bot.db import get_engine
+from bot.export import COLUMNS, export_rows, write_csv
+from bot.importer import import_directory
+from bot.periods import applicable_indicators
+from models import Agency, Indicator, Official, Period
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+WIB = ZoneInfo("Asia/Jakarta")
+# 09.18 WIB on 6 April, before the 2026-03 deadline of 10 April.
+ON_TIME = datetime(2026, 4, 6, 2, 18, tzinfo=timezone.utc)
+# 00.30 WIB on 11 April, still 10 April in UTC: late in the regency.
+LATE = datetime(2026, 4, 10, 17, 30, tzinfo=timezone.utc)
+DRAFTED = datetime(2026, 4, 3, 1, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def dispose_engine(db_url):
+    """Close the pooled connections of each test's database after the test.
+
+    Every test gets its own database, and idle pools left open would reach
+    PostgreSQL's connection limit (100 by default) within one run.
+    """
+    yield
+    get_engine(db_url).dispose()
+
+
+def by_code(session: Session, model, code: str):
+    return session.exec(select(model).where(model.code == code)).one()
+
+
+def operator_of(session: Session, agency: Agency) -> Official:
+    return session.exec(
+        select(Official).where(Official.agency_id == agency.id).order_by(Official.id)
+    ).first()
+
+
+def store(session, report, code, raw, *, number=None, text=None, is_none=False):
+    reports.store_value(
+        session,
+        report,
+        by_code(session, Indicator, code),
+        raw_text=raw,
+        number=number,
+        text=text,
+        is_none=is_none,
+        official=None,
+        now=DRAFTED,
+    )
+
+
+@pytest.fixture
+def period(session) -> Period:
+    """The sample regency with 2026-03 reports: DINKES and RSUD submitted, DPUPR
+    a draft, every other agency missing."""
+    import_directory(session, SAMPLE_DIR)
+    period = by_code(session, Period, "2026-03")
+
+    dinkes = by_code(session, Agency, "DINKES")
+    report = reports.get_or_create_report(session, dinkes, period)
+    store(session, report, "RFK-KEU", "18,25 M", number=Decimal("18250500000"))
+    store(session, report, "RFK-FIS", "15,5%", number=Decimal("15.5"))
+    store(session, report, "RFK-SUBKEG", "12", number=Decimal("12"))
+    store(session, report, "RFK-MASALAH", "-", is_none=True)
+    store(session, report, "ADM-LAPKEU", "sdh", text="Sudah")
+    store(session, report, "PBJ-STATUS", "tender", text="Proses Tender")
+    reports.refresh_computed(session, report, dinkes, period, DRAFTED)
+    reports.submit(session, report, period, operator_of(session, dinkes), ON_TIME, WIB)
+
+    rsud = by_code(session, Agency, "RSUD")
+    report = reports.get_or_create_report(session, rsud, period)
+    store(session, report, "RS-BOR", "87,5", number=Decimal("87.5"))
+    reports.submit(session, report, period, operator_of(session, rsud), LATE, WIB)
+
+    dpupr = by_code(session, Agency, "DPUPR")
+    report = reports.get_or_create_report(session, dpupr, period)
+    store(session, report, "RFK-KEU", "1.234.567.890", number=Decimal("1234567890"))
+    store(session, report, "RFK-MASALAH", "hujan deras", text="hujan deras")
+
+    session.commit()
+    session.expire_all()
+    return period
+
+
+def rows_of(rows: list[dict], agency_code: str) -> dict[str, dict]:
+    return {
+        row["indicator_code"]: row for row in rows if row["agency_code"] == agency_code
+    }
+
+
+def test_export_row_per_agency_indicator(session, period):
+    rows = export_rows(session, period, WIB)
+
+    agencies = session.exec(select(Agency).order_by(Agency.id)).all()
+    expected = [
+        (agency.code, indicator.code)
+        for agency in agencies
+        for indicator in applicable_indicators(session, agency, period)
+    ]
+    assert [(row["agency_code"], row["indicator_code"]) for row in rows] == expected
+    assert all(tuple(row) == COLUMNS for row in rows)
+    assert {row["period"] for row in rows} == {"2026-03"}
+    # Computed indicators are exported too.
+    assert "RFK-KEU-PCT" in rows_of(rows, "SETDA")
+
+
+def test_export_submitted_report(session, period):
+    rows = rows_of(export_rows(session, period, WIB), "DINKES")
+
+    keu = rows["RFK-KEU"]
+    assert keu["agency_name"] == "Dinas Kesehatan"
+    assert keu["indicator_name"] == "Realisasi keuangan kumulatif s.d. bulan laporan"
+    assert keu["unit"] == "Rp"
+    assert keu["value"] == "18250500000"
+    assert keu["raw_text"] == "18,25 M"
+    assert keu["status"] == "submitted"
+    assert keu["submitted_at"] == "2026-04-06T09:18:00+07:00"
+    assert keu["on_time"] == "yes"
+    assert keu["receipt_no"] == "DINKES-2026-03-001"
+    assert rows["RFK-FIS"]["value"] == "15.5"
+    assert rows["RFK-SUBKEG"]["value"] == "12"
+    assert rows["RFK-MASALAH"]["value"] == "none"
+    assert rows["RFK-MASALAH"]["raw_text"] == "-"
+    assert rows["ADM-LAPKEU"]["value"] == "Sudah"
+    assert rows["PBJ-STATUS"]["value"] == "Proses Tender"
+    # Not answered, yet the row is there with the report's status.
+    assert rows["RFK-UPAYA"]["value"] == ""
+    assert rows["RFK-UPAYA"]["status"] == "submitted"
+
+
+def test_export_computed_value(session, period):
+    rows = rows_of(export_rows(session, period, WIB), "DINKES")
+
+    dinkes = by_code(session, Agency, "DINKES")
+    ceiling = reports.budget_ceiling(session, dinkes, 2026)
+    expected = (100 * Decimal("18250500000") / ceiling).quantize(Decimal("0.0001"))
+    assert Decimal(rows["RFK-KEU-PCT"]["value"]) == expected
+    assert rows["RFK-KEU-PCT"]["raw_text"] == ""
+
+
+def test_export_late_submission(session, period):
+    rows = rows_of(export_rows(session, period, WIB), "RSUD")
+
+    assert rows["RS-BOR"]["value"] == "87.5"
+    assert rows["RS-BOR"]["submitted_at"] == "2026-04-11T00:30:00+07:00"
+    assert rows["RS-BOR"]["on_time"] == "no"
+
+
+def test_export_draft_report(session, period):
+    rows = rows_of(export_rows(session, period, WIB), "DPUPR")
+
+    assert {row["status"] for row in rows.values()} == {"draft"}
+    assert rows["RFK-KEU"]["value"] == "1234567890"
+    assert rows["RFK-MASALAH"]["value"] == "hujan deras"
+    assert rows["RFK-FIS"]["value"] == ""
+    for row in rows.values():
+        assert row["submitted_at"] == ""
+        assert row["on_time"] == ""
+        assert row["receipt_no"] == ""
+
+
+def test_export_missing_agency(session, period):
+    rows = rows_of(export_rows(session, period, WIB), "SETDA")
+
+    assert rows
+    for row in rows.values():
+        assert row["status"] == "missing"
+        assert row["value"] == ""
+        assert row["raw_text"] == ""
+        assert row["submitted_at"] == ""
+        assert row["on_time"] == ""
+        assert row["receipt_no"] == ""
+
+
+def test_write_csv_round_trip(session, period):
+    rows = export_rows(session, period, WIB)
+    stream = io.StringIO(newline="")
+
+    write_csv(rows, stream)
+
+    text = stream.getvalue()
+    assert text.splitlines()[0] == ",".join(COLUMNS)
+    assert "\r" not in text
+    assert list(csv.DictReader(io.StringIO(text, newline=""))) == rows
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["18250500000", "987654321098765432", "18250500000.5", "0.0001"],
+)
+def test_rupiah_exact_through_export(session, period, amount):
+    """A rupiah amount beyond float precision leaves the database and CSV intact."""
+    dinkes = by_code(session, Agency, "DINKES")
+    report = reports.get_report(session, dinkes, period)
+    store(session, report, "RFK-KEU", amount, number=Decimal(amount))
+    session.commit()
+    session.expire_all()
+
+    stream = io.StringIO(newline="")
+    write_csv(export_rows(session, period, WIB), stream)
+    stream.seek(0)
+    exported = [
+        row for row in csv.DictReader(stream)
+        if row["agency_code"] == "DINKES" and row["indicator_code"] == "RFK-KEU"
+    ]
+
+    assert len(exported) == 1
+    assert exported[0]["value"] == amount
+    assert Decimal(exported[0]["value"]) == Decimal(amount)
