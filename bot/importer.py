@@ -53,7 +53,8 @@ HOLIDAYS = "holidays.csv"
 
 LANGUAGES = ("id", "en")
 HOLIDAY_KINDS = ("holiday", "collective_leave")
-# NUMERIC(24, 4) on PostgreSQL rounds extra decimals and rejects more digits.
+# ExactDecimal is NUMERIC(24, 4) on PostgreSQL, which rounds a fifth decimal and
+# rejects a 21st digit before the point.
 MAX_INTEGER_DIGITS = DECIMAL_PRECISION - DECIMAL_SCALE
 
 _PLAIN_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -68,7 +69,7 @@ _FORMULA_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
 
 class DataImportError(ValueError):
-    """A CSV file or row that cannot be imported, with where and why."""
+    """An invalid CSV file or row, with its file, line, column and reason."""
 
     def __init__(
         self, file: str, line: int | None, column: str | None, reason: str
@@ -198,7 +199,7 @@ def _read_rows(directory: Path, spec: _CsvSpec) -> list[_Row] | None:
         if not spec.file_required:
             return None
         raise DataImportError(
-            spec.name, None, None, f"file not found in {directory}, but it is required"
+            spec.name, None, None, f"required file not found in {directory}"
         )
     try:
         data = path.read_bytes()
@@ -235,7 +236,7 @@ def _decode(file: str, data: bytes) -> str:
             line,
             None,
             f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset "
-            f"{exc.start}); save the file as UTF-8",
+            f"{exc.start}). Save the file as UTF-8.",
         ) from exc
 
 
@@ -244,14 +245,14 @@ def _read_header(reader, spec: _CsvSpec) -> list[str]:
     if not cells or not any(cell.strip() for cell in cells):
         raise DataImportError(
             spec.name, 1, None,
-            f"the header row is missing; expected {', '.join(spec.columns)}",
+            f"the header row is missing. Expected columns: {', '.join(spec.columns)}",
         )
     header = [cell.strip().lower() for cell in cells]
     for index, column in enumerate(header):
         if column not in spec.columns:
             raise DataImportError(
                 spec.name, 1, column or f"#{index + 1}",
-                f"unknown column; expected {', '.join(spec.columns)}",
+                f"unknown column. Expected columns: {', '.join(spec.columns)}",
             )
         if column in header[:index]:
             raise DataImportError(spec.name, 1, column, "the column appears twice")
@@ -277,8 +278,8 @@ def _make_row(file: str, line: int, header: list[str], cells: list[str]) -> _Row
         if match:
             raise row.error(
                 column,
-                f"contains the control character U+{ord(match.group()):04X}; "
-                "keep each value on one line",
+                f"contains the control character U+{ord(match.group()):04X}. "
+                "Remove it, and keep each value on one line.",
             )
     return row
 
@@ -309,7 +310,7 @@ def _text_cell(
 def _check_length(row: _Row, column: str, value: str, limit: int | None) -> None:
     if limit is not None and len(value) > limit:
         raise row.error(
-            column, f"{value[:40]!r}... is {len(value)} characters long; "
+            column, f"{value[:40]!r}... is {len(value)} characters long, but "
             f"the maximum is {limit}",
         )
 
@@ -331,22 +332,22 @@ def _code_cell(row: _Row, column: str, model: type[SQLModel]) -> str:
     if not _CODE.fullmatch(value):
         raise row.error(
             column,
-            f"{value!r} is not a valid code; use letters, digits, '.', '_' "
-            "and '-' only",
+            f"{value!r} is not a valid code. Use only letters, digits, '.', '_' "
+            "and '-'.",
         )
     return value
 
 
 def _decimal_cell(row: _Row, column: str) -> Decimal | None:
-    """Parse an exact decimal such as `18250500000` or `15.5`; empty is None."""
+    """Parse an exact decimal such as `18250500000` or `15.5`, or None if empty."""
     value = row[column]
     if not value:
         return None
     if not _PLAIN_DECIMAL.fullmatch(value):
         raise row.error(
             column,
-            f"{value!r} is not a plain decimal number; write it like 15.5, "
-            "with a point and no thousands separators",
+            f"{value!r} is not a plain decimal number. Write it like 15.5, "
+            "with a point and no thousands separators.",
         )
     number = Decimal(value)
     integer_part, _, fraction = value.lstrip("+-").partition(".")
@@ -466,7 +467,7 @@ def _parse_agencies(rows: list[_Row], known: _Known) -> list[_AgencyRecord]:
         if not _KIND.fullmatch(kind):
             raise row.error(
                 "kind", f"{row['kind']!r} is not a valid kind such as dinas or "
-                "kecamatan; use lower-case letters, digits, '_' and '-'",
+                "kecamatan. Use only lower-case letters, digits, '_' and '-'.",
             )
         values = {
             "code": code,
@@ -503,8 +504,8 @@ def _check_alias_owner(
         other, line = alias_owner[alias]
         raise row.error(
             column,
-            f"alias {alias!r} of {code} is also an alias of {other} (line {line}); "
-            "an alias must name one agency",
+            f"alias {alias!r} of {code} is also an alias of {other} (line {line}). "
+            "An alias must name one agency, so change one of the two.",
         )
     stored = known.aliases.get(alias)
     if stored is None:
@@ -514,7 +515,8 @@ def _check_alias_owner(
         raise row.error(
             column,
             f"alias {alias!r} of {code} is also an alias of {owner.code}, which is "
-            f"stored but not listed in {AGENCIES}; an alias must name one agency",
+            f"stored but not listed in {AGENCIES}. An alias must name one agency, "
+            f"so list {owner.code} with other names or change this alias.",
         )
 
 
@@ -1006,7 +1008,7 @@ def import_directory(session: Session, directory: Path) -> ImportSummary:
     directory = Path(directory)
     known = _load_known(session)
     plan = _validate(directory, known)
-    summary = ImportSummary(source=str(directory))
+    summary = ImportSummary(source=str(directory.resolve()))
     summary.skipped = [
         name for name in (OFFICIALS, BUDGETS, HOLIDAYS)
         if getattr(plan, name.removesuffix(".csv")) is None

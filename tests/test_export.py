@@ -65,8 +65,8 @@ def store(session, report, code, raw, *, number=None, text=None, is_none=False):
 
 @pytest.fixture
 def period(session) -> Period:
-    """The sample regency with 2026-03 reports: DINKES and RSUD submitted, DPUPR
-    a draft, every other agency missing."""
+    """Period 2026-03 of the sample regency, in which DINKES and RSUD have
+    submitted, DPUPR has a draft and every other agency has no report."""
     import_directory(session, SAMPLE_DIR)
     period = by_code(session, Period, "2026-03")
 
@@ -137,7 +137,7 @@ def test_export_submitted_report(session, period):
     assert rows["RFK-MASALAH"]["raw_text"] == "-"
     assert rows["ADM-LAPKEU"]["value"] == "Sudah"
     assert rows["PBJ-STATUS"]["value"] == "Proses Tender"
-    # Not answered, yet the row is there with the report's status.
+    # An indicator without a value still gets a row with the report's status.
     assert rows["RFK-UPAYA"]["value"] == ""
     assert rows["RFK-UPAYA"]["status"] == "submitted"
 
@@ -203,7 +203,7 @@ def test_write_csv_round_trip(session, period):
     ["18250500000", "987654321098765432", "18250500000.5", "0.0001"],
 )
 def test_rupiah_exact_through_export(session, period, amount):
-    """A rupiah amount beyond float precision leaves the database and CSV intact."""
+    """Rupiah amounts, some beyond float precision, survive database and CSV."""
     dinkes = by_code(session, Agency, "DINKES")
     report = reports.get_report(session, dinkes, period)
     store(session, report, "RFK-KEU", amount, number=Decimal(amount))

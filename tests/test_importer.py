@@ -365,7 +365,7 @@ def test_local_phone_forms_normalised(session, tmp_path):
     assert officials[2].agency_id is None
 
 
-def test_phone_in_other_form_is_same_official(session, tmp_path):
+def test_other_phone_form_same_official(session, tmp_path):
     header = "name,phone,role,agency_code,language\n"
     first = minimal_directory(
         tmp_path / "first", header + "Operator A,081200000101,operator,DINKES,id\n"

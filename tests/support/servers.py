@@ -188,10 +188,10 @@ class AppServer:
         return env
 
     def start(self) -> AppServer:
-        """Start gunicorn and wait until the app answers HTTP requests.
+        """Start gunicorn and wait until the app responds to HTTP requests.
 
         Raises RuntimeError with the server's stderr when gunicorn exits or
-        does not answer within STARTUP_TIMEOUT_SECONDS.
+        does not respond within STARTUP_TIMEOUT_SECONDS.
         """
         if self.process is not None:
             raise RuntimeError("AppServer is already running; stop it first.")
@@ -245,17 +245,17 @@ class AppServer:
                     f"{self.process.returncode} before serving. Its stderr:\n"
                     f"{self.stderr_text()}"
                 )
-            if self._answers_http():
+            if self._responds_to_http():
                 return
             time.sleep(0.1)
         raise RuntimeError(
-            f"gunicorn for {self.app!r} did not answer on port {self.port} within "
+            f"gunicorn for {self.app!r} did not respond on port {self.port} within "
             f"{STARTUP_TIMEOUT_SECONDS:.0f} s. Its stderr:\n{self.stderr_text()}"
         )
 
-    def _answers_http(self) -> bool:
+    def _responds_to_http(self) -> bool:
         # The port accepts connections as soon as the arbiter binds it, before
-        # any worker has imported the app, so wait for a whole HTTP answer.
+        # any worker has imported the app, so wait for a complete HTTP response.
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
         try:
             connection.request("GET", "/")
@@ -356,7 +356,7 @@ def inbound_params(
     """Build the form of an inbound WhatsApp webhook request as Twilio sends it.
 
     ``from_phone`` and ``to`` take ``+E164`` with or without ``whatsapp:``.
-    ``media`` holds URLs or (URL, content type) pairs. ``num_media`` sets
+    ``media`` contains URLs or (URL, content type) pairs. ``num_media`` sets
     NumMedia when it is not 0, so a test can send a count that disagrees with
     the MediaUrl fields. ``body=None`` leaves Body out, as some media-only
     messages do. A message with media gets an ``MM`` SID, as Twilio gives it.

@@ -156,7 +156,7 @@ def test_scripted_63016_raises_rest_exception(double, client):
     assert double.messages_to(OFFICIAL) == []
 
 
-def test_scripted_error_has_twilio_json_shape(double):
+def test_scripted_error_json_shape(double):
     double.fail_next(400, 63003, message="Channel could not find To address")
 
     response = requests.post(
@@ -272,7 +272,7 @@ def test_body_of_1600_characters_is_accepted(double, client):
     assert double.requests[0]["status"] == 201
 
 
-def test_wait_for_returns_when_predicate_holds(double, client):
+def test_wait_for_predicate_met(double, client):
     timer = threading.Timer(0.2, send_text, args=(client,))
     timer.start()
     try:
@@ -314,7 +314,7 @@ def test_url_before_start_raises():
         TwilioDouble().url
 
 
-def test_double_reachable_from_another_process(double):
+def test_double_serves_other_process(double):
     script = textwrap.dedent(
         f"""
         from bot.twilio_client import make_client, send_message
@@ -343,14 +343,14 @@ def test_double_reachable_from_another_process(double):
 # -- make_client and send_message ------------------------------------------
 
 
-def test_make_client_without_api_url_uses_twilio_client():
+def test_make_client_default_http_client():
     client = make_client(TEST_ACCOUNT_SID, AUTH_TOKEN, None)
 
     assert type(client.http_client) is TwilioHttpClient
     assert client.http_client.timeout == 10.0
 
 
-def test_make_client_rewrites_host_and_keeps_path():
+def test_rewrite_url_keeps_path_and_query():
     http_client = BaseUrlHttpClient("http://127.0.0.1:8081/twilio/")
 
     rewritten = http_client.rewrite_url(
@@ -363,7 +363,7 @@ def test_make_client_rewrites_host_and_keeps_path():
     )
 
 
-def test_make_client_api_url_path_prefix_is_used(double):
+def test_make_client_applies_path_prefix(double):
     client = make_client(TEST_ACCOUNT_SID, AUTH_TOKEN, double.url + "/prefix")
 
     with pytest.raises(TwilioRestException) as raised:
@@ -493,7 +493,7 @@ def test_guard_passes_loopback_to_socket(stubbed_guard):
     assert stubbed_guard == ["getaddrinfo", "create_connection", "connect"]
 
 
-def test_guard_blocks_twilio_client_without_api_url(stubbed_guard):
+def test_guard_blocks_real_twilio_client(stubbed_guard):
     client = make_client(TEST_ACCOUNT_SID, AUTH_TOKEN, None)
 
     with pytest.raises(BlockedConnectionError, match="api.twilio.com"):
@@ -510,7 +510,7 @@ def test_guard_allows_real_loopback_traffic(double, client):
 
 
 def test_guard_uninstall_restores_socket():
-    # A fresh interpreter, because the session conftest keeps the guard on here.
+    # Runs in a fresh interpreter because the session conftest keeps the guard on.
     script = textwrap.dedent(
         """
         import socket
@@ -621,7 +621,7 @@ def test_inbound_params_rejects_non_e164(phone):
 def test_signed_post_signature_validates():
     captured = {}
 
-    class Session:
+    class RecordingSession:
         def post(self, url, data, headers, timeout):
             captured.update(url=url, data=data, headers=headers)
             return "response"
@@ -633,7 +633,7 @@ def test_signed_post_signature_validates():
         params,
         AUTH_TOKEN,
         signed_url="https://bot.example.go.id/hook",
-        session=Session(),
+        session=RecordingSession(),
     )
 
     validator = RequestValidator(AUTH_TOKEN)
@@ -675,7 +675,7 @@ def test_twiml_messages_rejects_non_twiml(text):
 # -- app server ------------------------------------------------------------
 
 ECHO_APP = '''
-"""A small app that answers a signed webhook through the Twilio double."""
+"""A small app that replies to a signed webhook through the Twilio double."""
 
 import datetime
 import os
@@ -745,7 +745,7 @@ def test_free_port_is_bindable():
     assert 1024 <= port <= 65535
 
 
-def test_app_server_round_trip_through_double(double, echo_app_env):
+def test_app_server_round_trip(double, echo_app_env):
     params = inbound_params(OFFICIAL, "Capaian 87,5% ✅")
 
     with AppServer(echo_app_env, app="echo_app:create_app()") as server:
@@ -800,7 +800,7 @@ def test_app_server_reports_import_error(echo_app_env):
     assert "No module named 'no_such_module'" in server.stderr_text()
 
 
-def test_faketime_env_sets_clock_of_subprocess():
+def test_faketime_env_sets_clock():
     env = faketime_env("@2026-04-06 09:10:00", {**os.environ, "TZ": "UTC"})
     script = "import datetime; print(datetime.datetime.now().isoformat())"
 

@@ -85,9 +85,9 @@ class TwilioDouble:
     """Twilio REST API double serving ``POST`` and ``GET`` on Messages.
 
     Use it as a context manager, or call ``start()`` and ``stop()``. With
-    ``account_sid`` and ``auth_token`` set, only those credentials are
-    accepted; otherwise any HTTP basic auth whose username matches the
-    account in the path is accepted, as an API key (``SK...``) username is.
+    ``account_sid`` and ``auth_token`` set, the double accepts only those
+    credentials. Without them, it accepts any HTTP basic auth whose username
+    is the account SID in the path or an API key SID (``SK...``).
     """
 
     def __init__(
@@ -160,9 +160,9 @@ class TwilioDouble:
 
         Each entry has ``account_sid``, the fields in RECORDED_FIELDS,
         ``MediaUrl`` (a list), ``auth_username``, ``received_at`` (aware UTC
-        datetime), ``status`` (the HTTP status answered), ``sid`` (None unless
-        201), ``error_code`` and ``form`` (every field, first value each).
-        Rejected and scripted-failure requests are included.
+        datetime), ``status`` (the HTTP status of the response), ``sid`` (None
+        unless 201), ``error_code`` and ``form`` (every field, first value
+        each). Rejected and scripted-failure requests are included.
         """
         with self._condition:
             return [dict(entry) for entry in self._requests]
@@ -172,11 +172,11 @@ class TwilioDouble:
 
         ``whatsapp:+62...`` and ``+62...`` match the same recipient.
         """
-        wanted = _strip_channel(number)
+        recipient = _strip_channel(number)
         return [
             entry
             for entry in self.requests
-            if entry["status"] == 201 and _strip_channel(entry["To"]) == wanted
+            if entry["status"] == 201 and _strip_channel(entry["To"]) == recipient
         ]
 
     def wait_for(
@@ -216,7 +216,7 @@ class TwilioDouble:
         count: int = 1,
         to: str | None = None,
     ) -> None:
-        """Answer the next ``count`` valid create requests with an error.
+        """Fail the next ``count`` valid create requests with an HTTP error.
 
         The body has Twilio's error shape ``{"code", "message", "more_info",
         "status"}``. Without ``code``, Twilio's generic code for ``status`` is
@@ -224,9 +224,10 @@ class TwilioDouble:
         text for the code. With ``to``, only requests to that recipient fail.
         Failures are used in the order they were scripted.
 
-        NOTE: real Twilio accepts most WhatsApp sends with 201 and reports
-        channel errors such as 63016 or 63003 later, in a status callback with
-        ``ErrorCode``. A synchronous 400 here tests the create-time path only.
+        NOTE: Twilio can also accept a WhatsApp send with 201 and report a
+        channel error such as 63016 later, as a ``failed`` or ``undelivered``
+        status callback with ``ErrorCode``. This double covers only errors
+        returned by the create request.
         """
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count}.")
@@ -311,11 +312,10 @@ class TwilioDouble:
         return self._record(entry, _json_response(201, resource))
 
     def _take_failure(self, to: str | None) -> tuple[int, int, str] | None:
+        recipient = _strip_channel(to)
         with self._condition:
             for failure in self._failures:
-                if failure.to is not None and _strip_channel(failure.to) != (
-                    _strip_channel(to or "")
-                ):
+                if failure.to is not None and _strip_channel(failure.to) != recipient:
                     continue
                 failure.remaining -= 1
                 if failure.remaining == 0:
@@ -329,7 +329,7 @@ class TwilioDouble:
             self._requests.append(entry)
             self._condition.notify_all()
         logger.debug(
-            "Twilio double %s: create for %s answered %s (sid %s, error %s)",
+            "Twilio double %s: create for %s returned HTTP %s (sid %s, error %s)",
             self.port,
             mask(entry["To"] or ""),
             entry["status"],
