@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import glob
+import importlib.util
 import http.client
 import logging
 import mimetypes
@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-LIBFAKETIME_GLOB = "/usr/lib/*/faketime/libfaketime.so.1"
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -54,17 +53,22 @@ def free_port() -> int:
 
 
 def find_libfaketime() -> str:
-    """Return the path of libfaketime.so.1 from the Debian package ``faketime``.
+    """Return the path of the libfaketime.so.1 built by the PyPI package libfaketime.
 
-    Raises RuntimeError when the library is not installed.
+    That package (3.0.1) vendors a libfaketime whose clock_nanosleep works
+    with the real monotonic clock; Debian 12's faketime 0.9.10 does not (see
+    ``faketime_env``). Raises RuntimeError when the package is not installed.
     """
-    matches = sorted(glob.glob(LIBFAKETIME_GLOB))
-    if not matches:
-        raise RuntimeError(
-            f"libfaketime was not found at {LIBFAKETIME_GLOB}: install the "
-            "Debian package faketime (apt-get install faketime)."
-        )
-    return matches[0]
+    spec = importlib.util.find_spec("libfaketime")
+    if spec is not None and spec.submodule_search_locations:
+        package = Path(next(iter(spec.submodule_search_locations)))
+        built = package / "vendor" / "libfaketime" / "src" / "libfaketime.so.1"
+        if built.exists():
+            return str(built)
+    raise RuntimeError(
+        "libfaketime.so.1 was not found: install the test requirements "
+        "(pip install -r requirements-dev.txt), which build it."
+    )
 
 
 def faketime_env(
@@ -76,7 +80,7 @@ def faketime_env(
     "@2026-04-06 09:10:00" to start the clock at that local time and let it
     run. The monotonic clock stays real, so timeouts keep working.
 
-    NOTE: libfaketime 0.9.10 (Debian 12) passes a negative time to
+    Debian 12's libfaketime 0.9.10 passes a negative time to
     clock_nanosleep when the monotonic clock is not faked, so ``time.sleep``
     raises ``OSError: [Errno 22]`` under Python 3.11 and later. gunicorn's
     arbiter calls ``time.sleep`` while spawning workers and crashes at start.

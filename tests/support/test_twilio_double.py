@@ -819,15 +819,6 @@ def test_faketime_env_sets_clock():
     assert result.stdout.startswith("2026-04-06T09:10:0")
 
 
-@pytest.mark.xfail(
-    raises=RuntimeError,
-    strict=True,
-    reason=(
-        "libfaketime 0.9.10 makes time.sleep raise OSError EINVAL when the "
-        "monotonic clock is not faked, and gunicorn's arbiter sleeps while "
-        "spawning workers"
-    ),
-)
 def test_app_server_runs_under_faketime(double, echo_app_env):
     env = {**echo_app_env, "TZ": "UTC"}
     params = inbound_params(OFFICIAL, "lapor")

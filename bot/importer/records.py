@@ -1,0 +1,60 @@
+"""Validated rows, ready to write, and the agencies stored before the import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.importer.csvfiles import _Row
+from models import Agency, AgencyAlias
+
+
+@dataclass
+class _AgencyRecord:
+    line: int
+    code: str
+    values: dict
+    # Each alias with the column it comes from, for error messages.
+    aliases: dict[str, str]
+
+
+@dataclass
+class _IndicatorRecord:
+    row: _Row
+    values: dict
+    tokens: list[str]
+    alias_keys: set[str]
+
+    @property
+    def code(self) -> str:
+        return self.values["code"]
+
+
+@dataclass
+class _KeyedRecord:
+    """A validated row: its natural key, column values and agency, if any."""
+
+    line: int
+    key: object
+    values: dict
+    agency_code: str | None = None
+
+
+@dataclass
+class _Plan:
+    """Every file, validated and ready to write."""
+
+    agencies: list[_AgencyRecord]
+    officials: list[_KeyedRecord] | None
+    indicators: list[_IndicatorRecord]
+    periods: list[_KeyedRecord]
+    budgets: list[_KeyedRecord] | None
+    holidays: list[_KeyedRecord] | None
+
+
+@dataclass
+class _Known:
+    """Agencies stored before the import, which the files may refer to."""
+
+    agencies: dict[str, Agency]
+    aliases: dict[str, AgencyAlias]
+    agency_by_id: dict[int, Agency]
