@@ -61,12 +61,20 @@ def resolve(session: Session, ref: PeriodRef, today: date) -> Period | None:
 def applicable_indicators(
     session: Session, agency: Agency, period: Period
 ) -> list[Indicator]:
-    """List the indicators an agency reports for a period, in question order."""
-    rows = session.exec(
-        select(Indicator)
-        .where(Indicator.periodicity == period.periodicity)
-        .order_by(Indicator.position)
-    ).all()
+    """List the indicators an agency reports for a period, in question order.
+
+    The indicators of each periodicity are read once per session and kept in
+    `session.info`, since one message asks this many times.
+    """
+    cache = session.info.setdefault("indicators_by_periodicity", {})
+    rows = cache.get(period.periodicity)
+    if rows is None:
+        rows = session.exec(
+            select(Indicator)
+            .where(Indicator.periodicity == period.periodicity)
+            .order_by(Indicator.position)
+        ).all()
+        cache[period.periodicity] = rows
     return [indicator for indicator in rows if indicator.applies(agency)]
 
 

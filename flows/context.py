@@ -25,6 +25,9 @@ class Context:
     replies: list[str] = field(default_factory=list)
     # Proactive messages to other officials: (official id, text) pairs.
     notices: list[tuple[int, str]] = field(default_factory=list)
+    # Rows used several times while handling the message. The session's
+    # identity map holds objects weakly, so without these they are reloaded.
+    loaded: dict = field(default_factory=dict)
 
     @property
     def lang(self) -> str:

@@ -133,15 +133,25 @@ def open_report(ctx: Context, period: Period, resumed: bool = False) -> str:
 
 
 def _period(ctx: Context) -> Period:
-    return ctx.session.get(Period, ctx.data["period_id"])
+    key = ("period", ctx.data["period_id"])
+    if key not in ctx.loaded:
+        ctx.loaded[key] = ctx.session.get(Period, ctx.data["period_id"])
+    return ctx.loaded[key]
 
 
 def _report(ctx: Context) -> Report:
-    return ctx.session.get(Report, ctx.data["report_id"])
+    key = ("report", ctx.data["report_id"])
+    if key not in ctx.loaded:
+        ctx.loaded[key] = ctx.session.get(Report, ctx.data["report_id"])
+    return ctx.loaded[key]
 
 
 def _queue(ctx: Context) -> list[Indicator]:
-    return [ctx.session.get(Indicator, i) for i in ctx.data["queue"]]
+    by_id = {
+        indicator.id: indicator
+        for indicator in applicable_indicators(ctx.session, ctx.agency, _period(ctx))
+    }
+    return [by_id[i] for i in ctx.data["queue"] if i in by_id]
 
 
 def _update(ctx: Context, **changes) -> None:
@@ -222,7 +232,12 @@ def store_answer(ctx: Context, indicator: Indicator, raw: str, answer) -> None:
         ctx.session, report, indicator, raw_text=raw, number=answer.number,
         text=answer.text, is_none=answer.is_none, official=ctx.official, now=ctx.now,
     )
-    reports.refresh_computed(ctx.session, report, ctx.agency, _period(ctx), ctx.now)
+    period = _period(ctx)
+    if any(
+        other.computed and indicator.code in other.formula
+        for other in applicable_indicators(ctx.session, ctx.agency, period)
+    ):
+        reports.refresh_computed(ctx.session, report, ctx.agency, period, ctx.now)
     history = [i for i in ctx.data["history"] if i != indicator.id]
     _update(ctx, history=[*history, indicator.id])
 
