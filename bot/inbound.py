@@ -6,6 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert as insert_statement
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -43,15 +46,22 @@ def handle_inbound(engine, settings: Settings, message: Inbound) -> tuple[list[s
     session = Session(engine, expire_on_commit=False)
     try:
         with session.begin():
-            inbound, official = _store_inbound(session, message)
-            replies, outbox_ids = _respond(session, settings, official, inbound, message)
-            for text in replies:
-                session.add(Message(
-                    direction=MessageDirection.OUTBOUND, phone=message.phone,
-                    official_id=official.id if official else None, body=text,
-                    in_reply_to_id=inbound.id, channel="twiml",
-                    created_at=message.received_at,
-                ))
+            inbound_id, official = _store_inbound(session, message)
+            replies, outbox_ids = _respond(session, settings, official, message)
+            if replies:
+                session.execute(insert_statement(Message), [
+                    {
+                        "direction": MessageDirection.OUTBOUND,
+                        "phone": message.phone,
+                        "official_id": official.id if official else None,
+                        "body": text,
+                        "num_media": 0,
+                        "in_reply_to_id": inbound_id,
+                        "channel": "twiml",
+                        "created_at": message.received_at,
+                    }
+                    for text in replies
+                ])
         return replies, outbox_ids
     except Duplicate:
         logger.info("message %s: duplicate delivery, replaying the stored reply",
@@ -61,21 +71,30 @@ def handle_inbound(engine, settings: Settings, message: Inbound) -> tuple[list[s
         session.close()
 
 
-def _store_inbound(session: Session, message: Inbound):
+def _store_inbound(session: Session, message: Inbound) -> tuple[int, Official | None]:
+    """Insert the inbound row, or raise Duplicate if its MessageSid is stored.
+
+    `ON CONFLICT DO NOTHING` on the unique MessageSid makes a concurrent
+    duplicate wait for the first transaction and then insert nothing.
+    """
     official = session.exec(select(Official).where(Official.phone == message.phone)).first()
-    inbound = Message(
-        direction=MessageDirection.INBOUND, message_sid=message.sid,
-        official_id=official.id if official else None, phone=message.phone,
-        body=message.body, num_media=message.num_media, created_at=message.received_at,
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Message)
+        .values(
+            direction=MessageDirection.INBOUND, message_sid=message.sid,
+            official_id=official.id if official else None, phone=message.phone,
+            body=message.body, num_media=message.num_media, channel="twiml",
+            created_at=message.received_at,
+        )
+        .on_conflict_do_nothing(index_elements=["message_sid"])
+        .returning(Message.id)
     )
-    nested = session.begin_nested()
-    session.add(inbound)
-    try:
-        nested.commit()
-    except IntegrityError as exc:
-        nested.rollback()
-        raise Duplicate(message.sid) from exc
-    return inbound, official
+    inbound_id = session.execute(statement).scalar()
+    if inbound_id is None:
+        raise Duplicate(message.sid)
+    return inbound_id, official
 
 
 def stored_replies(session: Session, sid: str) -> list[str]:
@@ -89,7 +108,7 @@ def stored_replies(session: Session, sid: str) -> list[str]:
         return [row.body for row in rows]
 
 
-def _respond(session, settings, official, inbound, message) -> tuple[list[str], list[int]]:
+def _respond(session, settings, official, message) -> tuple[list[str], list[int]]:
     contact = settings.EMONEV_HELP_CONTACT
     if official is None:
         logger.info("message %s: from unregistered number %s", message.sid, mask(message.phone))

@@ -138,7 +138,9 @@ def error_text(indicator: Indicator, error: ParseError, lang: str) -> str:
         "several_numbers": "answer.several_numbers",
         "not_integer": "answer.not_integer",
     }.get(error.code, "answer.not_a_number")
-    return t(lang, key, raw=raw, example=example(indicator, lang))
+    text = t(lang, key, raw=raw, example=example(indicator, lang))
+    limits = bounds(indicator)
+    return text + t(lang, "answer.bounds_hint", bounds=limits) if limits else text
 
 
 def find_mention(text: str, indicators: list[Indicator]) -> tuple[Indicator, str] | None:

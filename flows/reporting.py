@@ -28,7 +28,7 @@ from models import (
 logger = logging.getLogger(__name__)
 
 FLOW = "report"
-# The most periods offered in one numbered choice.
+# The maximum number of periods offered in one numbered choice.
 MAX_CHOICES = 9
 
 
@@ -103,17 +103,17 @@ def open_report(ctx: Context, period: Period, resumed: bool = False) -> str:
         if not ind.computed
     ]
     previous = ctx.conversation.data
-    kept = {}
+    carried_over = {}
     if resumed and previous.get("report_id") == report.id:
-        # Questions skipped before a cancel stay skipped after `lanjut`.
-        # Skipped questions stay skipped after `lanjut`; required ones are asked
-        # again before the summary, as they would have been without the cancel.
-        kept = {k: previous.get(k, []) for k in ("skipped", "history")}
+        # Skipped questions stay skipped after `lanjut`, and required ones are
+        # asked again before the summary, as they would be without the cancel.
+        carried_over = {k: previous.get(k, []) for k in ("skipped", "history")}
     ctx.start(
         FLOW,
         State.ANSWER,
         {"period_id": period.id, "report_id": report.id, "queue": queue,
-         "skipped": [], "reasked": [], "history": [], "current": None, **kept},
+         "skipped": [], "reasked": [], "history": [], "current": None,
+         **carried_over},
     )
     label = period_label(period, ctx.lang)
     if report.status != ReportStatus.DRAFT:

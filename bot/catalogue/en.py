@@ -91,6 +91,7 @@ TEXTS = {
     "question.currency_hint": " (e.g. 18.250.500.000 or 18,25 M)",
     "example.currency": "18.250.500.000 or 18,25 M",
     # Answers
+    "answer.bounds_hint": " (expected {bounds})",
     "answer.ok": "✔️ {value}{extra}",
     "answer.share_of_budget": " ({share} of the ceiling)",
     "answer.changed": "{name} changed: {old} → *{new}* ✔️",

@@ -100,6 +100,7 @@ TEXTS = {
     "question.currency_hint": " (contoh: 18.250.500.000 atau 18,25 M)",
     "example.currency": "18.250.500.000 atau 18,25 M",
     # Answers
+    "answer.bounds_hint": " (batas {bounds})",
     "answer.ok": "✔️ {value}{extra}",
     "answer.share_of_budget": " ({share} dari pagu)",
     "answer.changed": "{name} diubah: {old} → *{new}* ✔️",
