@@ -21,6 +21,9 @@ def to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
     if text.lower().startswith("whatsapp:"):
         text = text[len("whatsapp:") :]
     digits = "".join(ch for ch in text if ch.isdigit())
+    # 00 is the international call prefix: 0062812... is +62812...
+    if not text.startswith("+") and digits.startswith("00"):
+        text, digits = "+" + digits[2:], digits[2:]
     # A bare country code without "+" (62812...) reads as a local number.
     if not text.startswith("+") and digits.startswith("62") and len(digits) >= 10:
         text = "+" + digits

@@ -23,13 +23,13 @@ from bot.importer.agencies import (
 )
 from bot.importer.cells import MAX_INTEGER_DIGITS, _max_length
 from bot.importer.csvfiles import (
+    _SPECS,
     AGENCIES,
     BUDGETS,
     HOLIDAYS,
     INDICATORS,
     OFFICIALS,
     PERIODS,
-    _SPECS,
     DataImportError,
     _read_rows,
 )
@@ -70,6 +70,7 @@ __all__ = [
     "alias_forms",
     "import_directory",
 ]
+
 logger = logging.getLogger(__name__)
 
 
@@ -107,8 +108,9 @@ def _validate(directory: Path, known: _Known) -> _Plan:
     )
 
 
-# _write_plan looks up _upsert in this module, so that a test can replace
-# bot.importer._upsert to make one write fail.
+# _write_plan stays here rather than in writer.py because a test replaces
+# bot.importer._upsert to make one write fail, and only a call that looks up
+# _upsert in this module uses the replacement.
 def _write_plan(session: Session, plan: _Plan, known: _Known) -> dict[str, FileCounts]:
     counts: dict[str, FileCounts] = {AGENCIES: FileCounts()}
     agencies = _write_agencies(session, plan.agencies, known, counts[AGENCIES])

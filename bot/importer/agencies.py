@@ -17,6 +17,7 @@ from bot.importer.records import _AgencyRecord, _KeyedRecord, _Known
 from bot.parsing import normalise
 from bot.phones import InvalidPhone, mask, to_e164
 from models import Agency, AgencyAlias, Official, Role
+
 LANGUAGES = ("id", "en")
 
 _KIND = re.compile(r"[a-z0-9_-]+")

@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from bot.importer.csvfiles import _Row
 from models.types import DECIMAL_PRECISION, DECIMAL_SCALE, canonical
+
 # ExactDecimal is NUMERIC(24, 4) on PostgreSQL, which rounds a fifth decimal and
 # rejects a 21st digit before the point.
 MAX_INTEGER_DIGITS = DECIMAL_PRECISION - DECIMAL_SCALE

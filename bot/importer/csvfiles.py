@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
 AGENCIES = "agencies.csv"
 OFFICIALS = "officials.csv"
 INDICATORS = "indicators.csv"

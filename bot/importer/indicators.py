@@ -19,6 +19,7 @@ from bot.importer.records import _IndicatorRecord
 from bot.parsing import normalise
 from bot.reports import BUDGET
 from models import NUMERIC_TYPES, Indicator, IndicatorType, Periodicity
+
 _FORMULA_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
 

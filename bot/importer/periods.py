@@ -15,6 +15,7 @@ from bot.importer.cells import (
 from bot.importer.csvfiles import AGENCIES, _Row
 from bot.importer.records import _KeyedRecord
 from models import Holiday, Period, Periodicity
+
 HOLIDAY_KINDS = ("holiday", "collective_leave")
 _YEAR = re.compile(r"\d{4}")
 
