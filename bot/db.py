@@ -41,12 +41,18 @@ def get_engine(url: str) -> Engine:
 def _create(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+        )
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False}
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
+        # Bound values are phone numbers and message bodies: keep them out of
+        # the error messages that reach the logs.
+        hide_parameters=True,
     )
     _make_sqlite_transactional(engine)
     return engine

@@ -18,7 +18,14 @@ from bot.outbound import queue_message
 from bot.phones import mask
 from flows.context import Context
 from flows.router import handle_text
-from models import Agency, Conversation, Message, MessageDirection, Official
+from models import (
+    Agency,
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageDirection,
+    Official,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +124,13 @@ def _respond(session, settings, official, message) -> tuple[list[str], list[int]
     if not official.active:
         return [t(lang, "inactive", contact=contact)], []
     conversation = _lock_conversation(session, official)
-    if not message.body.strip():
-        key = "media_only" if message.num_media else "menu.operator"
-        return [t(lang, key)], []
+    body = message.body
+    if not body.strip():
+        if message.num_media:
+            return [t(lang, "media_only")], []
+        if conversation.status == ConversationStatus.ACTIVE:
+            return [t(lang, "empty_message")], []
+        body = "menu"
 
     agency = session.get(Agency, official.agency_id) if official.agency_id else None
     ctx = Context(
@@ -128,7 +139,7 @@ def _respond(session, settings, official, message) -> tuple[list[str], list[int]
     )
     savepoint = session.begin_nested()
     try:
-        handle_text(ctx, message.body)
+        handle_text(ctx, body)
         session.add(conversation)
         outbox_ids = _queue_notices(session, settings, ctx)
         savepoint.commit()
@@ -138,7 +149,12 @@ def _respond(session, settings, official, message) -> tuple[list[str], list[int]
         logger.exception("official %s: message %s failed, conversation kept",
                          official.id, message.sid)
         return [t(lang, "error.retry")], []
-    return ["\n".join(ctx.replies)] if ctx.replies else [t(lang, "menu.operator")], outbox_ids
+    replies = list(ctx.replies)
+    if message.num_media and body.strip():
+        replies.append(t(lang, "media_ignored"))
+    if not replies:
+        replies = [t(lang, "menu.supervisor" if ctx.is_supervisor else "menu.operator")]
+    return ["\n".join(replies)], outbox_ids
 
 
 def _lock_conversation(session: Session, official: Official) -> Conversation:

@@ -69,10 +69,12 @@ _WORD = re.compile(r"[\w?]+")
 def recognise(text: str) -> Recognised:
     """Classify a message that arrives outside any question."""
     norm = normalise(text)
-    words = _WORD.findall(norm)
-    if not words:
+    matches = list(_WORD.finditer(norm))
+    if not matches:
         return Recognised(Intent.UNKNOWN)
-    first, rest = words[0], " ".join(words[1:])
+    words = [match[0] for match in matches]
+    # The rest keeps its punctuation, so that `lapor 2026-03` keeps its period.
+    first, rest = words[0], norm[matches[0].end() :].strip(" ,.:")
 
     if norm in ("?", "??") or HELP_PHRASES.search(norm):
         return Recognised(Intent.HELP, rest)
@@ -85,11 +87,12 @@ def recognise(text: str) -> Recognised:
         return Recognised(Intent.DEADLINE, norm)
     if THANKS.search(norm):
         return Recognised(Intent.THANKS)
-    for word in words[1:]:
-        if word in COMMAND_WORDS[Intent.REPORT] and word != "isi":
-            return Recognised(Intent.REPORT, "")
-        if word in COMMAND_WORDS[Intent.STATUS] and word != "cek":
-            return Recognised(Intent.STATUS, "")
+    for match in matches[1:]:
+        after = norm[match.end() :].strip(" ,.:")
+        if match[0] in COMMAND_WORDS[Intent.REPORT] and match[0] != "isi":
+            return Recognised(Intent.REPORT, after)
+        if match[0] in COMMAND_WORDS[Intent.STATUS] and match[0] != "cek":
+            return Recognised(Intent.STATUS, after)
     if GREETINGS.search(norm):
         return Recognised(Intent.GREETING, norm)
     if len(first) >= 4:
@@ -117,5 +120,28 @@ def step_command(text: str) -> Intent | None:
         return Intent.SKIP
     for intent in (Intent.CANCEL, Intent.SKIP, Intent.BACK, Intent.HELP, Intent.MENU):
         if first in COMMAND_WORDS[intent]:
+            return intent
+    return None
+
+
+# Commands that leave a question unanswered when typed as a short message.
+# `belum` is left out because it is also an answer (Sudah/Belum).
+INTERRUPTING = (Intent.REPORT, Intent.STATUS, Intent.RESUME, Intent.HELP, Intent.MENU)
+INTERRUPT_MAX_WORDS = 3
+
+
+def interrupting_command(text: str) -> Intent | None:
+    """Recognise a short command such as `lapor tw 1` typed at an open question.
+
+    Only a message of at most three words whose first word is the command
+    counts, so a free-text answer such as `status lahan belum jelas` stays
+    an answer.
+    """
+    words = _WORD.findall(normalise(text))
+    if not words or len(words) > INTERRUPT_MAX_WORDS:
+        return None
+    for intent in INTERRUPTING:
+        commands = [c for c in COMMAND_WORDS[intent] if c not in ("isi", "cek", "?")]
+        if words[0] in commands:
             return intent
     return None

@@ -18,6 +18,16 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("twilio", __name__)
 
+# WhatsApp allows a handful of attachments; larger counts are not Twilio's.
+MAX_MEDIA = 100
+# Longer bodies are cut before storage, not refused; no answer needs more.
+MAX_BODY = 4096
+
+
+def _clean(value: str) -> str:
+    """Drop NUL characters, which PostgreSQL text columns reject, and cap length."""
+    return value.replace("\x00", "")[:MAX_BODY]
+
 
 def signed_url() -> str:
     """Return the URL Twilio signed: `PUBLIC_URL` behind a proxy, else the request's."""
@@ -63,11 +73,11 @@ def whatsapp() -> Response:
         logger.warning("webhook: message without MessageSid ignored")
         return twiml([])
     try:
-        num_media = int(form.get("NumMedia") or 0)
+        num_media = min(max(int(form.get("NumMedia") or 0), 0), MAX_MEDIA)
     except ValueError:
         num_media = 0
     message = Inbound(
-        sid=sid[:64], phone=phone, body=form.get("Body") or "",
+        sid=_clean(sid)[:64], phone=phone, body=_clean(form.get("Body") or ""),
         num_media=num_media, received_at=utcnow(),
     )
     replies, outbox_ids = handle_inbound(

@@ -50,6 +50,10 @@ def parse_answer(indicator: Indicator, raw: str) -> Answer:
         maximum=indicator.maximum,
         integer=kind == IndicatorType.INTEGER,
     )
+    if kind == IndicatorType.CURRENCY and number != number.to_integral_value():
+        # `18,25` is far more likely 18,25 M with the scale forgotten than
+        # Rp18 and 25 sen, so ask instead of storing it.
+        raise ParseError("not_integer", raw)
     return Answer(number=number)
 
 
@@ -133,6 +137,10 @@ def error_text(indicator: Indicator, error: ParseError, lang: str) -> str:
         return t(lang, "answer.letter_o", raw=raw, example=fixed)
     if error.code == "empty" and indicator.type == IndicatorType.TEXT:
         return t(lang, "answer.empty_text")
+    if error.code == "not_integer" and indicator.type == IndicatorType.CURRENCY:
+        return t(lang, "answer.currency_fraction", raw=raw, example=example(indicator, lang))
+    if error.code == "unknown_scale":
+        return t(lang, "answer.unknown_scale", raw=raw, example=example(indicator, lang))
     key = {
         "malformed": "answer.malformed",
         "several_numbers": "answer.several_numbers",

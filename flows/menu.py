@@ -15,8 +15,9 @@ class State(StrEnum):
     CONFIRM_COMMAND = "confirm_command"
 
 
-# Menu numbers and the command each one runs.
-MENU_COMMANDS = {1: "lapor bulanan", 2: "lapor triwulan", 3: "status", 4: "bantuan"}
+# Menu numbers and the command each one runs, by the official's role.
+OPERATOR_MENU = {1: "lapor bulanan", 2: "lapor triwulan", 3: "status", 4: "bantuan"}
+SUPERVISOR_MENU = {1: "status", 2: "belum", 3: "batas", 4: "bantuan"}
 
 
 def greeting_reply(ctx: Context, text: str) -> str:
@@ -42,10 +43,11 @@ def show_menu(ctx: Context, greeting: str | None = None) -> str:
 def choose(ctx: Context, text: str) -> str | None:
     from flows.router import dispatch
 
+    commands = SUPERVISOR_MENU if ctx.is_supervisor else OPERATOR_MENU
     stripped = text.strip().rstrip(".")
-    if stripped.isdigit() and int(stripped) in MENU_COMMANDS:
+    if stripped.isdigit() and int(stripped) in commands:
         ctx.finish()
-        return dispatch(ctx, MENU_COMMANDS[int(stripped)])
+        return dispatch(ctx, commands[int(stripped)])
     ctx.finish()
     return dispatch(ctx, text)
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlmodel import select
 
 from bot import reports
 from bot.i18n import long_date, period_label, t
-from bot.intents import Intent, step_command
+from bot.intents import Intent, interrupting_command, step_command
 from bot.parsing import ParseError, format_rupiah, parse_choice, parse_yes_no
-from bot.periods import applicable_indicators, open_periods
+from bot.periods import OPEN_BEFORE_END_DAYS, applicable_indicators, open_periods
 from flows.answers import display, display_number, error_text, find_mention, parse_answer
 from flows.context import Context
 from models import (
@@ -30,6 +32,8 @@ logger = logging.getLogger(__name__)
 FLOW = "report"
 # The maximum number of periods offered in one numbered choice.
 MAX_CHOICES = 9
+# On a free-text question, a longer message starting with `batal` is an answer.
+STEP_COMMAND_MAX_WORDS_IN_TEXT = 3
 
 
 class State(StrEnum):
@@ -54,6 +58,11 @@ def begin(
         if not applicable_indicators(ctx.session, ctx.agency, period):
             ctx.say("report.nothing_to_report", period=period_label(period, ctx.lang))
             return None
+        opens_on = period.end - timedelta(days=OPEN_BEFORE_END_DAYS)
+        if opens_on > ctx.today:
+            ctx.say("report.not_open_yet", label=period_label(period, ctx.lang),
+                    opens=long_date(opens_on, ctx.lang))
+            return None
         return open_report(ctx, period)
 
     periods = open_periods(ctx.session, ctx.agency, ctx.today, periodicity)
@@ -72,27 +81,32 @@ def begin(
     ]
     ctx.start(FLOW, State.CHOOSE_PERIOD, {"choices": [p.id for p in shown]})
     ctx.say("report.choose_period", options="\n".join(lines))
+    if len(periods) > len(shown):
+        ctx.say("report.more_periods", count=len(periods) - len(shown))
     return State.CHOOSE_PERIOD
 
 
 def resume(ctx: Context) -> str | None:
-    """Resume the official's last draft, or the agency's latest; None if none."""
+    """Resume the official's last draft, or the agency's latest; None if none.
+
+    A report that was submitted in the meantime is not resumed, since `lanjut`
+    means "continue filling in".
+    """
     if ctx.agency is None or ctx.official.role != Role.OPERATOR:
         return None
     data = ctx.conversation.data
-    period = None
-    if ctx.conversation.flow == FLOW and data.get("period_id"):
-        period = ctx.session.get(Period, data["period_id"])
-    if period is None:
-        draft = ctx.session.exec(
-            select(Report)
-            .where(Report.agency_id == ctx.agency.id, Report.status == ReportStatus.DRAFT)
-            .order_by(Report.updated_at.desc())
-        ).first()
-        period = ctx.session.get(Period, draft.period_id) if draft else None
-    if period is None:
+    if ctx.conversation.flow == FLOW and data.get("report_id"):
+        report = ctx.session.get(Report, data["report_id"])
+        if report is not None and report.status == ReportStatus.DRAFT:
+            return open_report(ctx, ctx.session.get(Period, report.period_id), True)
+    draft = ctx.session.exec(
+        select(Report)
+        .where(Report.agency_id == ctx.agency.id, Report.status == ReportStatus.DRAFT)
+        .order_by(Report.updated_at.desc())
+    ).first()
+    if draft is None:
         return None
-    return open_report(ctx, period, resumed=True)
+    return open_report(ctx, ctx.session.get(Period, draft.period_id), resumed=True)
 
 
 def open_report(ctx: Context, period: Period, resumed: bool = False) -> str:
@@ -265,17 +279,40 @@ def choose_period(ctx: Context, text: str) -> str | None:
         ctx.say("report.cancelled_choice")
         return None
     choices = [ctx.session.get(Period, i) for i in ctx.data["choices"]]
-    labels = [period_label(p, ctx.lang) for p in choices]
-    try:
-        picked = parse_choice(text, labels)
-    except ParseError:
+    stripped = text.strip().rstrip(".")
+    if stripped.isdigit():
+        if 1 <= int(stripped) <= len(choices):
+            return open_report(ctx, choices[int(stripped) - 1])
         ctx.say("report.choose_again", count=len(choices))
         return State.CHOOSE_PERIOD
-    return open_report(ctx, choices[labels.index(picked)])
+    labels = [period_label(p, ctx.lang) for p in choices]
+    try:
+        return open_report(ctx, choices[labels.index(parse_choice(text, labels))])
+    except ParseError:
+        pass
+    # Not a choice from the list: `lapor januari`, `status`, `bantuan` and the
+    # like are handled as new commands.
+    from flows.router import dispatch
+
+    ctx.finish()
+    return dispatch(ctx, text)
 
 
 def answer(ctx: Context, text: str) -> str | None:
+    indicator = ctx.session.get(Indicator, ctx.data["current"])
+    interruption = interrupting_command(text)
+    if interruption == Intent.HELP:
+        ctx.say("report.help")
+        return ask(ctx, indicator)
+    if interruption is not None:
+        return pause(ctx, text)
     command = step_command(text)
+    if command is not None and indicator.type == IndicatorType.TEXT:
+        # A long free-text answer may start with `batal` or `kembali` as a
+        # word of the answer ("Batal lelang karena ..."), so only a short
+        # message counts as a command here.
+        if len(text.split()) > STEP_COMMAND_MAX_WORDS_IN_TEXT:
+            command = None
     if command == Intent.CANCEL or command == Intent.MENU:
         return cancel(ctx)
     if command == Intent.SKIP:
@@ -284,32 +321,42 @@ def answer(ctx: Context, text: str) -> str | None:
         return back(ctx, text)
     if command == Intent.HELP:
         ctx.say("report.help")
-        return ask(ctx, ctx.session.get(Indicator, ctx.data["current"]))
+        return ask(ctx, indicator)
 
-    indicator = ctx.session.get(Indicator, ctx.data["current"])
     try:
         parsed = parse_answer(indicator, text)
     except ParseError as error:
-        if error.code == "ambiguous":
-            readings = [str(r) for r in error.readings]
-            _update(ctx, readings=readings)
-            ctx.replies.append(error_text(indicator, error, ctx.lang))
-            return State.CONFIRM_READING
         ctx.replies.append(error_text(indicator, error, ctx.lang))
+        if error.code == "ambiguous":
+            _update(ctx, readings=[str(r) for r in error.readings])
+            return State.CONFIRM_READING
         return State.ANSWER
     store_answer(ctx, indicator, text, parsed)
     acknowledge(ctx, indicator)
     return ask_next(ctx)
 
 
+def pause(ctx: Context, text: str) -> str | None:
+    """Leave the open question for a new command, keeping every answer."""
+    from flows.router import dispatch
+
+    ctx.say("report.paused", label=period_label(_period(ctx), ctx.lang))
+    ctx.finish(ConversationStatus.CANCELLED)
+    return dispatch(ctx, text)
+
+
 def confirm_reading(ctx: Context, text: str) -> str | None:
-    """Take the answer to "1,25 km or 1.250 km?"; a clear new number also counts."""
-    command = step_command(text)
-    if command is not None:
+    """Take the reply to "1. 1,25 km or 2. 1.250 km?"; a clear new number also counts."""
+    if interrupting_command(text) is not None or step_command(text) is not None:
         return answer(ctx, text)
     indicator = ctx.session.get(Indicator, ctx.data["current"])
+    thousands, decimal = (Decimal(r) for r in ctx.data["readings"])
+    picked = {"1": decimal, "2": thousands}.get(text.strip().rstrip("."))
     try:
-        parsed = parse_answer(indicator, text)
+        if picked is not None:
+            parsed = parse_answer(indicator, str(picked).replace(".", ","))
+        else:
+            parsed = parse_answer(indicator, text)
     except ParseError as error:
         ctx.replies.append(error_text(indicator, error, ctx.lang))
         return State.CONFIRM_READING if error.code == "ambiguous" else State.ANSWER
@@ -319,7 +366,10 @@ def confirm_reading(ctx: Context, text: str) -> str | None:
 
 
 def cancel(ctx: Context) -> None:
-    ctx.say("report.cancelled")
+    if _report(ctx).status == ReportStatus.DRAFT:
+        ctx.say("report.cancelled")
+    else:
+        ctx.say("report.cancelled_submitted")
     ctx.finish(ConversationStatus.CANCELLED)
     return None
 
@@ -372,9 +422,18 @@ def edit_by_mention(ctx: Context, indicator: Indicator, raw: str) -> bool:
 
 
 def summary(ctx: Context, text: str) -> str | None:
+    interruption = interrupting_command(text)
+    if interruption is not None and interruption != Intent.HELP:
+        return pause(ctx, text)
     command = step_command(text)
     if command == Intent.CANCEL or command == Intent.MENU:
         return cancel(ctx)
+    if command == Intent.BACK:
+        _update(ctx, editing=True)
+        return ask(ctx, _queue(ctx)[-1])
+    if command == Intent.HELP or interruption == Intent.HELP:
+        ctx.say("summary.unclear")
+        return State.SUMMARY
     stripped = text.strip().rstrip(".")
     if stripped.isdigit():
         number = int(stripped)

@@ -64,7 +64,7 @@ def dispatch(ctx: Context, text: str) -> str | None:
         status.handle_deadline(ctx, recognised.rest)
         return None
     if intent == Intent.HELP:
-        ctx.say("help")
+        ctx.say("help.supervisor" if ctx.is_supervisor else "help")
         return None
     if intent == Intent.THANKS:
         ctx.say("thanks")

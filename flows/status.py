@@ -34,6 +34,18 @@ def find_agency(session: Session, text: str) -> Agency | None:
     return session.get(Agency, best.agency_id)
 
 
+# Words in a status request that name neither an agency nor a period.
+STATUS_FILLER = frozenset(
+    "status laporan lapor rekap cek lihat semua opd realisasi bulan ini terakhir "
+    "saya kami kita dong ya pak bu min mas mbak tolong gimana bagaimana report "
+    "all my our the please".split()
+)
+
+
+def _meaningful_words(text: str) -> list[str]:
+    return [w for w in _WORDS.findall(normalise(text)) if w not in STATUS_FILLER]
+
+
 def requested_period(ctx: Context, text: str) -> Period | None | bool:
     """Return the period named in `text`, None if none is named, False if unknown."""
     ref = parse_period(text)
@@ -55,6 +67,9 @@ def handle_status(ctx: Context, text: str) -> None:
         ctx.say("period.unknown")
         return
     agency = find_agency(ctx.session, text)
+    if agency is None and period is None and _meaningful_words(text):
+        ctx.say("status.unknown_target", text=text.strip()[:40])
+        return
     if not ctx.is_supervisor:
         if agency is not None and ctx.agency is not None and agency.id != ctx.agency.id:
             ctx.say("status.own_agency_only", agency=ctx.agency.short_name)
@@ -62,6 +77,8 @@ def handle_status(ctx: Context, text: str) -> None:
             ctx.say("status.no_agency")
             return
         agency = ctx.agency
+    if agency is not None:
+        period = period or latest_report_period(ctx, agency)
     period = period or latest_ended(ctx.session, ctx.today)
     if period is None:
         ctx.say("period.unknown")
@@ -70,6 +87,16 @@ def handle_status(ctx: Context, text: str) -> None:
         agency_status(ctx, agency, period)
     else:
         period_status(ctx, period, list_missing=True)
+
+
+def latest_report_period(ctx: Context, agency: Agency) -> Period | None:
+    """Return the period of the agency's most recently changed report."""
+    report = ctx.session.exec(
+        select(Report)
+        .where(Report.agency_id == agency.id)
+        .order_by(Report.updated_at.desc(), Report.id.desc())
+    ).first()
+    return ctx.session.get(Period, report.period_id) if report else None
 
 
 def handle_missing(ctx: Context, text: str) -> None:
@@ -112,6 +139,9 @@ def period_status(ctx: Context, period: Period, list_missing: bool) -> None:
         on_time=on_time,
         late=len(done) - on_time,
     )
+    late = [a.short_name for a in done if not submitted[a.id].on_time]
+    if late:
+        ctx.say("status.late_list", count=len(late), names=", ".join(late))
     if list_missing and missing:
         names = ", ".join(a.short_name for a in missing)
         ctx.say("status.missing", count=len(missing), names=names)

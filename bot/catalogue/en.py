@@ -29,11 +29,11 @@ TEXTS = {
     ),
     "menu.supervisor": (
         "E-Monev menu:\n"
-        "1. Monthly spending report\n"
-        "2. Quarterly indicators\n"
-        "3. Status of all agencies\n"
+        "1. Overview of the last period\n"
+        "2. Agencies that have not reported\n"
+        "3. Next deadlines\n"
         "4. Help\n"
-        "Examples: *status march*, *status dinkes*, *belum*."
+        "Examples: *status march*, *status dinkes*, *belum tw 1*."
     ),
     "menu.did_you_mean": "Did you mean *{command}*? (yes/no)",
     "help": (
@@ -116,8 +116,8 @@ TEXTS = {
         "❌ {value} is outside the bounds ({bounds}). Please retype, e.g. {example}"
     ),
     "answer.ambiguous": (
-        "⚠️ Did you mean *{decimal}* or *{thousands}*? (expected {bounds}) "
-        "Please retype it, using a comma for decimals."
+        "⚠️ Did you mean 1. *{decimal}* or 2. *{thousands}*? (expected {bounds}) "
+        "Reply 1 or 2, or retype the number."
     ),
     "answer.unknown_choice": "❌ Unknown option. Reply with its number or word:\n{options}",
     "answer.empty_text": "❌ This question is required. Please type the answer.",
@@ -163,4 +163,38 @@ TEXTS = {
     "deadline.line": "• {label}: {deadline}",
     "deadline.list": "Next deadlines:\n{lines}",
     "deadline.none": "There is no upcoming deadline.",
+    # Added checks and replies
+    "report.not_open_yet": "The *{label}* report cannot be filled in yet; it opens on {opens}.",
+    "report.more_periods": "{count} more periods are open; type e.g. *lapor january* or *lapor tw 1*.",
+    "report.paused": "The {label} report is paused; answers are saved (type *lanjut*).",
+    "report.cancelled_submitted": (
+        "OK, left. This report stays *sent*; the answers you changed are saved. "
+        "Type *lapor* again to send it again."
+    ),
+    "empty_message": "The message is empty. Please type your answer.",
+    "media_ignored": "(The attachment was not read; only text is processed.)",
+    "status.unknown_target": (
+        '"{text}" is neither an agency nor a period. '
+        "Examples: *status march*, *status dinkes*, *status tw 1*."
+    ),
+    "status.late_list": "*Late ({count}):* {names}",
+    "help.supervisor": (
+        "Commands for supervisors:\n"
+        "• *status* or *status march*: one period's overview\n"
+        "• *status dinkes* or *status dinkes march*: one agency's report\n"
+        "• *belum* or *belum tw 1*: agencies that have not reported\n"
+        "• *batas tw 2*: a deadline"
+    ),
+    "answer.currency_fraction": (
+        '❌ "{raw}" is not a whole rupiah amount. Write it in full or use jt/M, '
+        "e.g. {example}"
+    ),
+    "answer.unit_mismatch": (
+        "❌ This question is in *{expected}*, not {given}. "
+        "Send the number in {expected}, e.g. {example}"
+    ),
+    "answer.unknown_scale": (
+        '❌ The unit in "{raw}" is not known. Use rb, jt, M (billion) or T, '
+        "e.g. {example}"
+    ),
 }

@@ -33,11 +33,11 @@ TEXTS = {
     ),
     "menu.supervisor": (
         "Menu E-Monev:\n"
-        "1. Lapor realisasi bulanan\n"
-        "2. Lapor indikator triwulan\n"
-        "3. Rekap status semua OPD\n"
+        "1. Rekap status periode terakhir\n"
+        "2. OPD yang belum lapor\n"
+        "3. Batas laporan terdekat\n"
         "4. Bantuan\n"
-        "Contoh: *status maret*, *status dinkes*, *belum*."
+        "Contoh: *status maret*, *status dinkes*, *belum tw 1*."
     ),
     "menu.did_you_mean": "Maksudnya *{command}*? (ya/tidak)",
     "help": (
@@ -125,8 +125,8 @@ TEXTS = {
         "❌ {value} di luar batas ({bounds}). Ketik ulang, contoh: {example}"
     ),
     "answer.ambiguous": (
-        "⚠️ Maksud Bapak/Ibu *{decimal}* atau *{thousands}*? (batas wajar {bounds}) "
-        "Ketik ulang angkanya, mis. pakai koma untuk desimal."
+        "⚠️ Maksud Bapak/Ibu 1. *{decimal}* atau 2. *{thousands}*? "
+        "(batas wajar {bounds}) Balas 1 atau 2, atau ketik ulang angkanya."
     ),
     "answer.unknown_choice": "❌ Pilihan tidak dikenali. Balas angka atau katanya:\n{options}",
     "answer.empty_text": "❌ Pertanyaan ini wajib diisi. Silakan ketik jawabannya.",
@@ -175,4 +175,42 @@ TEXTS = {
     "deadline.line": "• {label}: {deadline}",
     "deadline.list": "Batas laporan terdekat:\n{lines}",
     "deadline.none": "Belum ada batas laporan berikutnya.",
+    # Added checks and replies
+    "report.not_open_yet": (
+        "Laporan *{label}* belum bisa diisi; pengisian dibuka mulai {opens}."
+    ),
+    "report.more_periods": (
+        "Ada {count} periode lain; ketik mis. *lapor januari* atau *lapor tw 1*."
+    ),
+    "report.paused": "Pengisian {label} dijeda; isian tersimpan (ketik *lanjut*).",
+    "report.cancelled_submitted": (
+        "Oke, keluar. Laporan ini tetap berstatus *terkirim*; jawaban yang sudah "
+        "diubah tersimpan. Ketik *lapor* lagi untuk mengirim ulang."
+    ),
+    "empty_message": "Pesannya kosong. Silakan ketik jawabannya.",
+    "media_ignored": "(Lampiran tidak dibaca; hanya teks yang diproses.)",
+    "status.unknown_target": (
+        '"{text}" tidak dikenali sebagai OPD atau periode. '
+        "Contoh: *status maret*, *status dinkes*, *status tw 1*."
+    ),
+    "status.late_list": "*Terlambat ({count}):* {names}",
+    "help.supervisor": (
+        "Perintah untuk verifikator:\n"
+        "• *status* atau *status maret*: rekap satu periode\n"
+        "• *status dinkes* atau *status dinkes maret*: isi laporan satu OPD\n"
+        "• *belum* atau *belum tw 1*: OPD yang belum lapor\n"
+        "• *batas tw 2*: batas laporan"
+    ),
+    "answer.currency_fraction": (
+        '❌ "{raw}" bukan jumlah rupiah utuh. Tulis lengkap atau pakai jt/M, '
+        "contoh: {example}"
+    ),
+    "answer.unit_mismatch": (
+        "❌ Pertanyaan ini dalam satuan *{expected}*, bukan {given}. "
+        "Kirim angkanya dalam {expected}, contoh: {example}"
+    ),
+    "answer.unknown_scale": (
+        '❌ Satuan di "{raw}" tidak dikenali. Pakai rb, jt, M (miliar) atau T, '
+        "contoh: {example}"
+    ),
 }

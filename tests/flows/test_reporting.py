@@ -242,7 +242,8 @@ def test_english_official_gets_english(loaded_db_url):
     assert official is not None
     chat = Chat(loaded_db_url, official.phone, at="2026-04-06 09:00")
     reply = chat.send("help")
-    assert "How to report" in reply
+    assert "Commands for supervisors" in reply
+    assert "status" in chat.send("menu")
 
 
 def test_unregistered_number_gets_contact(loaded_db_url):
