@@ -45,4 +45,7 @@ def _configure_logging() -> None:
             level=logging.INFO,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+    # The Twilio client logs request URLs and headers at INFO; Alembic logs
+    # each plugin it loads.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
