@@ -18,8 +18,29 @@ from bot.parsing import (
     normalise,
     parse_choice,
     parse_number,
+    trailing_unit,
 )
 from models import Indicator, IndicatorType, ReportValue
+
+
+# Units of measure whose confusion changes a value: `150 meter` is not 150 km.
+# Count nouns (orang, kasus, unit) are left out, since officials use them
+# loosely for the same count.
+MEASURE_UNITS = frozenset(
+    {"%", "Rp", "km", "m", "m²", "km²", "m³", "ha", "ton", "kg", "jam", "menit",
+     "hari", "detik", "m/s", "ton/ha"}
+)
+
+
+class UnitMismatch(ParseError):
+    """A number written with a unit of another quantity than the question's."""
+
+    def __init__(self, text: str, given: str, expected: str) -> None:
+        ValueError.__init__(self, f"The unit {given} does not match {expected}.")
+        self.code = "unit_mismatch"
+        self.text = text
+        self.given = given
+        self.expected = expected
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,7 @@ def parse_answer(indicator: Indicator, raw: str) -> Answer:
         return Answer(text=raw.strip())
     if kind == IndicatorType.CHOICE:
         return Answer(text=parse_choice(raw, indicator.choice_list))
+    check_unit(indicator, raw)
     number = parse_number(
         raw,
         minimum=indicator.minimum,
@@ -55,6 +77,30 @@ def parse_answer(indicator: Indicator, raw: str) -> Answer:
         # Rp18 and 25 sen, so ask instead of storing it.
         raise ParseError("not_integer", raw)
     return Answer(number=number)
+
+
+def expected_unit(indicator: Indicator) -> str | None:
+    """Return the canonical unit of a numeric question, or None for a bare count."""
+    if indicator.type == IndicatorType.CURRENCY:
+        return "Rp"
+    if indicator.type == IndicatorType.PERCENT:
+        return "%"
+    return trailing_unit(f"1 {indicator.unit}") if indicator.unit else None
+
+
+def check_unit(indicator: Indicator, raw: str) -> None:
+    """Raise UnitMismatch when the answer names a unit of another quantity."""
+    given = trailing_unit(raw)
+    if given is None or given not in MEASURE_UNITS:
+        return
+    expected = expected_unit(indicator)
+    if expected is None:
+        if given in ("%", "Rp"):
+            raise UnitMismatch(raw, given, indicator.unit or "angka")
+        return
+    if given == expected or expected.split("/")[0] == given:
+        return
+    raise UnitMismatch(raw, given, expected)
 
 
 def display(indicator: Indicator, value: ReportValue | None, lang: str) -> str:
@@ -139,6 +185,11 @@ def error_text(indicator: Indicator, error: ParseError, lang: str) -> str:
         return t(lang, "answer.empty_text")
     if error.code == "not_integer" and indicator.type == IndicatorType.CURRENCY:
         return t(lang, "answer.currency_fraction", raw=raw, example=example(indicator, lang))
+    if isinstance(error, UnitMismatch):
+        return t(lang, "answer.unit_mismatch", given=error.given,
+                 expected=error.expected, example=example(indicator, lang))
+    if error.code == "too_large":
+        return t(lang, "answer.too_large", raw=raw, example=example(indicator, lang))
     if error.code == "unknown_scale":
         return t(lang, "answer.unknown_scale", raw=raw, example=example(indicator, lang))
     key = {

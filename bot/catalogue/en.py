@@ -197,4 +197,5 @@ TEXTS = {
         '❌ The unit in "{raw}" is not known. Use rb, jt, M (billion) or T, '
         "e.g. {example}"
     ),
+    "answer.too_large": '❌ "{raw}" is too large to store. Please retype, e.g. {example}',
 }

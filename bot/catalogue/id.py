@@ -213,4 +213,5 @@ TEXTS = {
         '❌ Satuan di "{raw}" tidak dikenali. Pakai rb, jt, M (miliar) atau T, '
         "contoh: {example}"
     ),
+    "answer.too_large": '❌ "{raw}" terlalu besar untuk disimpan. Ketik ulang, contoh: {example}',
 }

@@ -10,6 +10,7 @@ from bot.parsing.numbers import (
     format_rupiah,
     number_readings,
     parse_number,
+    trailing_unit,
 )
 from bot.parsing.periods import PeriodRef, parse_date, parse_period
 from bot.parsing.text import edit_distance, is_none_answer, normalise
@@ -31,4 +32,5 @@ __all__ = [
     "parse_number",
     "parse_period",
     "parse_yes_no",
+    "trailing_unit",
 ]

@@ -43,6 +43,26 @@ _YES_WORDS = {
 _NO_WORDS = _NEGATIONS | {"no", "n", "batal", "salah"}
 # Words that show the user does not know yet, as in `gak tau`.
 _UNSURE_WORDS = {"tau", "tahu", "ragu", "mungkin", "bingung", "entah"}
+# Words that ask to wait, as in `tunggu dulu ya pak` or `nanti dulu`. The user has
+# not answered yet, so the `ya` in such an answer is a particle, not a yes.
+# NOTE: the Palembang `kagek` (nanti) is left out, because the reminder reply
+# `aok pak, kagek sore sayo kirim` must read as yes. So `iya, nanti sore saya
+# kirim` gives None while its Palembang form gives True.
+_WAIT_WORDS = {
+    "tunggu",
+    "tgu",
+    "sebentar",
+    "sbntr",
+    "bentar",
+    "bntr",
+    "nanti",
+    "nnti",
+    "ntar",
+    "entar",
+    "tar",
+    "wait",
+    "later",
+}
 
 
 def _squeeze(word: str) -> str:
@@ -54,6 +74,7 @@ _YES = frozenset(map(_squeeze, _YES_WORDS))
 _NO = frozenset(map(_squeeze, _NO_WORDS))
 _NEGATION_FORMS = frozenset(map(_squeeze, _NEGATIONS))
 _UNSURE = frozenset(map(_squeeze, _UNSURE_WORDS))
+_WAIT = frozenset(map(_squeeze, _WAIT_WORDS))
 
 
 def parse_choice(text: str, choices: list[str]) -> str:
@@ -80,13 +101,14 @@ def parse_yes_no(text: str) -> bool | None:
     """Read a yes or no answer, returning None when the answer is unclear.
 
     Other words are ignored. A yes word right after a negation counts as no, as in
-    `tidak setuju`. Mixed answers and words of doubt such as `tau` give None.
+    `tidak setuju`. Mixed answers, words of doubt such as `tau` and words that ask
+    to wait such as `tunggu` or `nanti` give None.
     """
     tokens = [_squeeze(token) for token in _answer_tokens(text)]
     readings: set[bool] = set()
     negated = False
     for token in tokens:
-        if token in _UNSURE:
+        if token in _UNSURE or token in _WAIT:
             return None
         if token in _YES:
             readings.add(not negated)

@@ -6,114 +6,54 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 
+from bot.parsing.errors import Ambiguous, OutOfBounds, ParseError
+from bot.parsing.scales import SCALES, UNIT_LETTERS, UNITS, is_unknown_scale
 from bot.parsing.text import normalise
-
-_MESSAGES = {
-    "empty": "The answer is empty.",
-    "not_a_number": "The answer contains no number.",
-    "letter_o": "The number contains a letter O where a digit belongs.",
-    "malformed": "The number has invalid digit grouping. Thousands are grouped "
-    "as in 1.500.000 and a single comma marks decimals, as in 87,5.",
-    "several_numbers": "The answer contains more than one number.",
-    "not_integer": "The number must be a whole number.",
-    "unknown_choice": "The answer matches none of the choices.",
-}
-# OutOfBounds and Ambiguous write their own messages, with the values read.
-ERROR_CODES = frozenset(_MESSAGES) | {"out_of_bounds", "ambiguous"}
+from bot.parsing.words import WordNumber, read_word_numbers
 
 # Maximum digits in one number, far above any amount the bot asks for.
 MAX_DIGITS = 30
+# Maximum digits before the decimal separator of a value after scaling. Values are
+# stored as NUMERIC(24, 4), which rejects a 21st digit before the point.
+MAX_INTEGER_DIGITS = 20
 # Precision for reading, enough for MAX_DIGITS digits scaled by up to 10^12.
 _PRECISION = 100
 
-# Scale words by the power of ten they stand for. `M` is miliar, never million.
-_SCALE_NAMES = {
-    3: "rb ribu",
-    6: "jt juta",
-    9: "m miliar milyar milyard",
-    12: "t triliun",
-}
-_SCALES = {
-    word: power for power, names in _SCALE_NAMES.items() for word in names.split()
-}
-_SCALE_WORDS = "|".join(sorted(_SCALES, key=len, reverse=True))
+_SCALE_WORDS = "|".join(sorted(SCALES, key=len, reverse=True))
 
+# Dashes and the minus sign U+2212, each read as `-` before a number.
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
 _CURRENCY = re.compile(r"(?<![a-z])(?:rp\.?|idr)\s*(?=-?\d)")
+# `Rp` or `IDR` anywhere, also before number words as in `rp lima juta`.
+_CURRENCY_MARK = re.compile(r"(?<![a-z])(?:rp|idr)(?![a-z])")
 # The `,-` after a rupiah amount, as in `Rp1.500.000,-`.
 _DASH_CENTS = re.compile(r"(?<=\d),-+")
 # Groups of three digits separated by spaces, as in `1 500 000`.
 _SPACE_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)")
+# The exponent of `m2` or `km²` (² is 2 after NFKC), marked as `m^2` so that it is
+# not read as a number.
+_UNIT_EXPONENT = re.compile(r"(?<![a-z])(k?m)([23])(?!\d|[.,]\d)")
 # A run of digits, dots, commas and letters o, not part of a word. The possessive
 # quantifier keeps the search linear in the length of the answer.
 _DIGIT_LIKE_RUN = re.compile(r"(?<![a-z])[\do.,]++(?![a-z])")
 _O_BESIDE_DIGIT = re.compile(r"\d[.,]?o|o[.,]?\d")
-# A single `m` or `t` followed by `/` is a unit such as m/s or t/ha, not a scale.
+# The sign is `-` or the word `minus`. A leading separator, as in `,5`, starts a
+# fraction. A single `m` or `t` followed by `/` or an exponent is a unit such as
+# m/s, t/ha or m^2, not a scale.
 _NUMBER = re.compile(
-    rf"(?P<sign>(?<![\w.,])-)?(?P<body>\d[\d.,]*)"
-    rf"(?:\s?(?P<scale>{_SCALE_WORDS})(?![\w/]))?"
+    r"(?P<sign>(?<![\w.,])-|(?<![a-z])minus\s*)?"
+    r"(?P<body>(?:(?<![\w.,^])[.,])?(?<!\^)\d[\d.,]*)"
+    rf"(?:\s?(?P<scale>{_SCALE_WORDS})(?![\w/^]))?"
 )
-
-# Digit words from 0 to 9, with the Palembang forms `duo`, `tigo`, `limo`, `lapan`.
-_UNIT_NAMES = (
-    "nol|satu|dua duo|tiga tigo|empat|lima limo|enam|tujuh|delapan lapan|sembilan"
+_MINUS_WORD_BEFORE = re.compile(r"(?<![a-z])minus\s*$")
+_WORD_AFTER = re.compile(r"\s*([a-z]+)")
+# A unit after a number, with an optional exponent or `persegi`/`kubik` (square,
+# cubic) and an optional `/` and second unit, as in `m^2`, `meter persegi`, `t/ha`.
+_UNIT_AFTER = re.compile(
+    r"\s*(?P<unit>%|[a-z]+)(?:\^(?P<exponent>[23])|\s+(?P<power>persegi|kubik)\b)?"
+    r"(?:\s*/\s*(?P<per>%|[a-z]+))?"
 )
-_UNIT_WORDS = {
-    word: value
-    for value, names in enumerate(_UNIT_NAMES.split("|"))
-    for word in names.split()
-}
-# Words that form a whole part of a number: (value, place of the next part).
-_WHOLE_WORDS = {"sepuluh": (10, 1), "sebelas": (11, 1), "seratus": (100, 100)}
-# Words after a unit: (multiplier, addend, place of the next part).
-_PLACE_WORDS = {"belas": (1, 10, 1), "puluh": (10, 0, 10), "ratus": (100, 0, 100)}
-
-
-class ParseError(ValueError):
-    """Answer that cannot be read as the value asked for.
-
-    `code` names the reason and `text` stores the raw answer. The message leaves the
-    answer out, because answers are personal data and exceptions end up in logs.
-    """
-
-    def __init__(self, code: str, text: str, message: str | None = None) -> None:
-        if code not in ERROR_CODES:
-            raise ValueError(f"Unknown parse error code {code!r}.")
-        super().__init__(message or _MESSAGES[code])
-        self.code = code
-        self.text = text
-
-
-class OutOfBounds(ParseError):
-    """Number outside the bounds of the question, with `value` the reading shown."""
-
-    def __init__(
-        self,
-        text: str,
-        value: Decimal,
-        minimum: Decimal | None,
-        maximum: Decimal | None,
-    ) -> None:
-        low = "-inf" if minimum is None else minimum
-        high = "inf" if maximum is None else maximum
-        message = f"The number {value} is outside the bounds [{low}, {high}]."
-        super().__init__("out_of_bounds", text, message)
-        self.value = value
-        self.minimum = minimum
-        self.maximum = maximum
-
-
-class Ambiguous(ParseError):
-    """Dotted number whose thousands reading is out of bounds but decimal one is not.
-
-    `readings` is (thousands reading, decimal reading), and the bot must ask which
-    one was meant.
-    """
-
-    def __init__(self, text: str, readings: tuple[Decimal, Decimal]) -> None:
-        thousands, fraction = readings
-        message = f"The number can be {thousands} or {fraction}. Ask which was meant."
-        super().__init__("ambiguous", text, message)
-        self.readings = readings
+_EXPONENTS = {"2": "\u00b2", "3": "\u00b3", "persegi": "\u00b2", "kubik": "\u00b3"}
 
 
 def number_readings(text: str) -> list[Decimal]:
@@ -121,7 +61,9 @@ def number_readings(text: str) -> list[Decimal]:
 
     A single dot before exactly three digits gives two readings, thousands first.
     Raise ParseError when the answer contains no number, several different numbers, a
-    letter O among digits or a malformed grouping.
+    letter O among digits, a malformed grouping, a word after the number that looks
+    like a scale but is not a known one (`unknown_scale`), or a value with more than
+    MAX_INTEGER_DIGITS digits before the decimal separator (`too_large`).
     """
     cleaned = _strip_decoration(text)
     if not cleaned:
@@ -130,14 +72,29 @@ def number_readings(text: str) -> list[Decimal]:
         if _O_BESIDE_DIGIT.search(run[0]):
             raise ParseError("letter_o", text)
 
-    found = [_match_readings(match, text) for match in _NUMBER.finditer(cleaned)]
+    found = []
+    for match in _NUMBER.finditer(cleaned):
+        if not match["scale"]:
+            _check_word_after(cleaned, match.end(), text)
+        found.append(_match_readings(match, text))
     if not found:
-        found = [(Decimal(value),) for value in _word_numbers(cleaned)]
+        found = [
+            _word_number_reading(number, cleaned, text)
+            for number in read_word_numbers(cleaned)
+        ]
     distinct = list(dict.fromkeys(found))
     if not distinct:
         raise ParseError("not_a_number", text)
     if len(distinct) > 1:
         raise ParseError("several_numbers", text)
+    for value in distinct[0]:
+        if abs(value) >= 10**MAX_INTEGER_DIGITS:
+            message = (
+                f"The number has more than {MAX_INTEGER_DIGITS} digits before the "
+                "decimal separator, the maximum that can be stored. Check the digits "
+                "and the scale word."
+            )
+            raise ParseError("too_large", text, message)
     return list(distinct[0])
 
 
@@ -203,21 +160,85 @@ def format_percent(value: Decimal | int, decimals: int | None = None) -> str:
     return f"{format_number(value, decimals)}%"
 
 
+def trailing_unit(text: str) -> str | None:
+    """Return the canonical unit written with the number, such as `%` for `98 persen`.
+
+    A currency mark (`Rp`, `IDR` or a trailing `,-`) gives `Rp`. Otherwise the word
+    right after the number and its scale word is looked up in the unit table, so
+    `45 rb ha` gives `ha`. An exponent or `/` is kept, as in `m²` or `ton/ha`. Of
+    several numbers, the first one followed by a unit gives it. Return None when no
+    known unit follows a number, as in `42 subkeg` or `2 M`.
+    """
+    unified = _unify(text)
+    if _CURRENCY_MARK.search(unified) or _DASH_CENTS.search(unified):
+        return "Rp"
+    cleaned = _strip_decoration(text)
+    ends = [match.end() for match in _NUMBER.finditer(cleaned)]
+    if not ends:
+        ends = [number.end for number in read_word_numbers(cleaned)]
+    for end in ends:
+        unit = _unit_at(cleaned, end)
+        if unit is not None:
+            return unit
+    return None
+
+
+def _unit_at(cleaned: str, position: int) -> str | None:
+    """Return the canonical unit that starts at position, or None."""
+    match = _UNIT_AFTER.match(cleaned, position)
+    if not match:
+        return None
+    power = match["exponent"] or match["power"]
+    word = match["unit"]
+    unit = UNITS.get(word)
+    if unit is None and (power or match["per"]):
+        unit = UNIT_LETTERS.get(word)
+    if unit is None:
+        return None
+    if power:
+        unit += _EXPONENTS[power]
+    if match["per"]:
+        per = match["per"]
+        unit += "/" + UNITS.get(per, UNIT_LETTERS.get(per, per))
+    return unit
+
+
+def _unify(text: str) -> str:
+    """Return the normalised answer with every dash as `-` and unit exponents marked."""
+    unified = normalise(text).translate(_DASHES)
+    return _UNIT_EXPONENT.sub(r"\1^\2", unified)
+
+
 def _strip_decoration(text: str) -> str:
     """Return the normalised answer without currency marks, with digit groups joined."""
-    cleaned = normalise(text).replace("\u2212", "-")
-    cleaned = _CURRENCY.sub("", cleaned)
+    cleaned = _CURRENCY.sub("", _unify(text))
     cleaned = _DASH_CENTS.sub("", cleaned)
     return _SPACE_GROUPS.sub(lambda match: match[0].replace(" ", "."), cleaned)
+
+
+def _check_word_after(cleaned: str, position: int, text: str) -> None:
+    """Raise ParseError when the word at position looks like an unknown scale."""
+    word = _WORD_AFTER.match(cleaned, position)
+    if word and is_unknown_scale(word[1]):
+        raise ParseError("unknown_scale", text)
+
+
+def _word_number_reading(number: WordNumber, cleaned: str, text: str) -> tuple[Decimal]:
+    """Return the value of a number in words, negative after the word `minus`."""
+    _check_word_after(cleaned, number.end, text)
+    negative = _MINUS_WORD_BEFORE.search(cleaned, 0, number.start)
+    return (Decimal(-number.value if negative else number.value),)
 
 
 def _match_readings(match: re.Match, text: str) -> tuple[Decimal, ...]:
     body = match["body"]
     if body[-1] in ".,":
         body = body[:-1]  # a full stop or comma that ends the sentence
+    if body[0] in ".,":
+        body = "0" + body  # a leading separator, as in ,5 for 0,5
     if sum(character.isdigit() for character in body) > MAX_DIGITS:
         raise ParseError("malformed", text, f"The number has over {MAX_DIGITS} digits.")
-    exponent = _SCALES[match["scale"]] if match["scale"] else 0
+    exponent = SCALES[match["scale"]] if match["scale"] else 0
     readings = []
     with decimal.localcontext(decimal.Context(prec=_PRECISION)):
         for value in _body_readings(body, text):
@@ -252,47 +273,6 @@ def _is_grouping(groups: list[str]) -> bool:
     first, *rest = groups
     leading_ok = 1 <= len(first) <= 3 and not first.startswith("0")
     return leading_ok and all(len(group) == 3 for group in rest)
-
-
-def _word_numbers(cleaned: str) -> list[int]:
-    """Read Indonesian number words such as `tiga puluh lima` or Palembang `duo`."""
-    tokens = re.findall(r"[a-z]+", cleaned)
-    numbers: list[int] = []
-    current: int | None = None
-    place = 0  # the next part joins the current number only if it is below this
-    index = 0
-    while index < len(tokens):
-        value, next_place, width = _word_part(tokens, index)
-        if value is not None and current is not None and value < place:
-            current += value
-        else:
-            if current is not None:
-                numbers.append(current)
-            current = value
-        place = next_place
-        index += width
-    if current is not None:
-        numbers.append(current)
-    return numbers
-
-
-def _word_part(tokens: list[str], index: int) -> tuple[int | None, int, int]:
-    """Return the value of the number part at index, the place after it and its width.
-
-    A word that is not a number word gives no value and a place of zero.
-    """
-    word = tokens[index]
-    if word in _WHOLE_WORDS:
-        value, next_place = _WHOLE_WORDS[word]
-        return value, next_place, 1
-    if word not in _UNIT_WORDS:
-        return None, 0, 1
-    unit = _UNIT_WORDS[word]
-    following = tokens[index + 1] if index + 1 < len(tokens) else ""
-    if following in _PLACE_WORDS and unit > 0:
-        multiplier, addend, next_place = _PLACE_WORDS[following]
-        return unit * multiplier + addend, next_place, 2
-    return unit, 1, 1
 
 
 def _within(value: Decimal, minimum: Decimal | None, maximum: Decimal | None) -> bool:

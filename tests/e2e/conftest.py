@@ -22,10 +22,10 @@ def twilio_double():
 
 @pytest.fixture
 def start_server(twilio_double):
-    """Start the app at a fake local time: `start_server(db_url, "2026-04-06 09:10")`."""
+    """Start the app at a local time: `start_server(db_url, "2026-04-06 09:10")`."""
 
     @contextmanager
-    def start(db_url: str, local_time: str | None = None, **env):
+    def start(db_url: str, local_time: str | None = None, frozen: bool = False, **env):
         settings = {
             "EMONEV_ENV": "development",
             "DATABASE_URL": db_url,
@@ -49,7 +49,9 @@ def start_server(twilio_double):
                 tzinfo=ZoneInfo("Asia/Jakarta")
             )
             utc = moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S")
-            faketime = f"@{utc}"
+            # "@" starts a running clock at that instant; without it the
+            # clock stands still, for tests at an exact second.
+            faketime = utc if frozen else f"@{utc}"
             settings["TZ"] = "UTC"
         with AppServer(settings, faketime=faketime) as server:
             yield server

@@ -159,7 +159,7 @@ def test_deadline_boundary_through_server(start_server, sqlite_loaded_url, momen
         phone.send("sudah")
         phone.send("1 M")
     # The last answer and the submission happen at the chosen instant.
-    with start_server(sqlite_loaded_url, moment) as server:
+    with start_server(sqlite_loaded_url, moment, frozen=True) as server:
         receipt = Phone(server, "+6281200000011").send("ya")
     assert ("Tepat waktu" in receipt) is on_time
     assert fetch_report(sqlite_loaded_url, "BAPENDA", "2026-03").on_time is on_time

@@ -175,3 +175,64 @@ def test_media_with_text_notes_attachment(sqlite_loaded_url):
     reply = chat.send("bantuan", num_media=1)
     assert "Cara lapor" in reply
     assert "Lampiran tidak dibaca" in reply
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("lima juta", "Rp5.000.000"),
+        ("delapan belas miliar", "Rp18.000.000.000"),
+        ("1,5 miliyar", "Rp1.500.000.000"),
+    ],
+)
+def test_rupiah_words_keep_their_scale(sqlite_loaded_url, answer, expected):
+    chat = Chat(sqlite_loaded_url, DINKES_OPERATOR)
+    chat.send("lapor maret")
+    assert expected in chat.send(answer)
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrase"),
+    [
+        ("750k", "tidak dikenali"),
+        ("2 million", "tidak dikenali"),
+        ("999999999999999999999999 M", "terlalu besar"),
+        ("–5 jt", "di luar batas"),
+    ],
+)
+def test_doubtful_rupiah_is_asked_again(loaded_db_url, answer, phrase):
+    chat = Chat(loaded_db_url, DINKES_OPERATOR)
+    chat.send("lapor maret")
+    assert phrase in chat.send(answer)
+    assert "RFK-KEU" not in stored(loaded_db_url, "DINKES", "2026-03")
+
+
+def test_unit_of_another_quantity_is_rejected(sqlite_loaded_url):
+    chat = Chat(sqlite_loaded_url, PUPR_OPERATOR, at="2026-04-08 14:09")
+    chat.send("lapor tw 1")
+    chat.send("98")
+    reply = chat.send("150 meter")
+    assert "satuan *km*" in reply
+    assert "PU-JALAN-KM" not in stored(sqlite_loaded_url, "DPUPR", "2026-TW1")
+    chat.send("1,5 km")
+    value = stored(sqlite_loaded_url, "DPUPR", "2026-TW1")["PU-JALAN-KM"].number
+    assert value == Decimal("1.5")
+
+
+def test_percent_for_a_count_is_rejected(sqlite_loaded_url):
+    chat = Chat(sqlite_loaded_url, DINKES_OPERATOR)
+    chat.send("lapor maret")
+    chat.send("18,25 M")
+    chat.send("15,5")
+    reply = chat.send("150%")
+    assert "bukan %" in reply
+    assert "RFK-SUBKEG" not in stored(sqlite_loaded_url, "DINKES", "2026-03")
+
+
+def test_wait_at_summary_does_not_submit(sqlite_loaded_url):
+    chat = Chat(sqlite_loaded_url, DINKES_OPERATOR)
+    complete_dinkes_march(chat)
+    reply = chat.send("tunggu dulu ya pak")
+    assert "Terkirim" not in reply
+    report = fetch_report(sqlite_loaded_url, "DINKES", "2026-03")
+    assert report.status == ReportStatus.DRAFT

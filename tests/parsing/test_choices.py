@@ -146,6 +146,7 @@ NO = [
     "tidak pak",
     "tidak setuju",
     "jangan kirim dulu",
+    "jangan dulu",
     "tidak usah kirim",
     "gak jadi",
 ]
@@ -159,6 +160,23 @@ UNSURE = [
     "ya tidak",
     "ok tapi belum",
     "?",
+]
+# Answers that ask the bot to wait. The user has not answered yet, so they are
+# neither yes nor no, even with the particle `ya`.
+WAIT = [
+    "tunggu dulu ya pak",
+    "tunggu",
+    "tungguu bu",
+    "sebentar ya",
+    "sbntr",
+    "bentar",
+    "bntr ya",
+    "nanti dulu",
+    "nanti ya pak",
+    "ok nanti",
+    "ntar",
+    "entar",
+    "ntar dulu ya",
 ]
 
 
@@ -174,6 +192,11 @@ def test_yes_no_no(text):
 
 @pytest.mark.parametrize("text", UNSURE)
 def test_yes_no_unsure(text):
+    assert parse_yes_no(text) is None
+
+
+@pytest.mark.parametrize("text", WAIT)
+def test_yes_no_wait(text):
     assert parse_yes_no(text) is None
 
 

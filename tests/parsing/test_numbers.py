@@ -1,7 +1,7 @@
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.parsing import (
@@ -13,7 +13,10 @@ from bot.parsing import (
     format_rupiah,
     number_readings,
     parse_number,
+    trailing_unit,
 )
+from bot.parsing.numbers import MAX_INTEGER_DIGITS
+from models.types import DECIMAL_PRECISION, DECIMAL_SCALE
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -50,6 +53,12 @@ NUMBERS = [
     ("1 T", "1000000000000"),
     ("1,5 triliun", "1500000000000"),
     ("Rp 45rb", "45000"),
+    # Common misspellings of the scale words.
+    ("1,5 miliyar", "1500000000"),
+    ("2 millyar", "2000000000"),
+    ("3 milyar", "3000000000"),
+    ("1 trilyun", "1000000000000"),
+    ("1 triliyun", "1000000000000"),
     # Percentages.
     ("15,5 %", "15.5"),
     ("97,8%", "97.8"),
@@ -74,6 +83,18 @@ NUMBERS = [
     (f"Rp{NBSP}1.500.000", "1500000"),
     # Words around the number.
     ("42 subkeg", "42"),
+    ("2 paket alkes", "2"),
+    ("28 bu", "28"),
+    ("15 ibu", "15"),
+    ("angka 15 itu", "15"),
+    ("12 data", "12"),
+    ("5 jiwa", "5"),
+    ("5 juga", "5"),
+    ("5 hari lagi", "5"),
+    ("5 m/s", "5"),
+    ("150 m²", "150"),
+    ("150 m2", "150"),
+    ("12 km²", "12"),
     ("1,25 km maksudnya", "1.25"),
     ("yg benar 81,2", "81.2"),
     ("mohon maaf pak, salah input. yg benar 81,2", "81.2"),
@@ -99,10 +120,36 @@ NUMBERS = [
     ("seratus", "100"),
     ("seratus dua puluh tiga", "123"),
     ("dua (2)", "2"),
+    ("dua puluh", "20"),
+    # Number words with scale words.
+    ("dua ribu", "2000"),
+    ("tiga ratus ribu", "300000"),
+    ("sebelas ribu", "11000"),
+    ("lima juta", "5000000"),
+    ("delapan belas miliar", "18000000000"),
+    ("dua juta lima ratus ribu", "2500000"),
+    ("seribu lima ratus", "1500"),
+    ("dua milyar", "2000000000"),
     # Signs.
     ("-5", "-5"),
     ("-1,5", "-1.5"),
     ("-Rp1.500.000", "-1500000"),
+    ("\u20135 jt", "-5000000"),
+    ("\u20145", "-5"),
+    ("\u22125", "-5"),
+    ("Rp\u22121.500.000", "-1500000"),
+    ("minus 5", "-5"),
+    ("minus 1,5 M", "-1500000000"),
+    ("minus lima", "-5"),
+    ("Rp1.500.000,\u2013", "1500000"),
+    # A leading decimal separator.
+    (",5", "0.5"),
+    (".5", "0.5"),
+    ("-,5", "-0.5"),
+    (",25 jt", "250000"),
+    # The largest values that fit 20 digits before the decimal separator.
+    ("99.999.999 T", "99999999000000000000"),
+    ("9" * 20 + ",5", "9" * 20 + ".5"),
 ]
 
 BAD_NUMBERS = [
@@ -124,6 +171,32 @@ BAD_NUMBERS = [
     ("12 dan 15", "several_numbers"),
     ("realisasi keuangan maret 1,9 M fisik 150", "several_numbers"),
     ("dua tiga", "several_numbers"),
+    # Words after the number that look like a scale but are not read as one.
+    ("750k", "unknown_scale"),
+    ("750 K", "unknown_scale"),
+    ("2 million", "unknown_scale"),
+    ("3 thousand", "unknown_scale"),
+    ("1 billion", "unknown_scale"),
+    ("1 trillion", "unknown_scale"),
+    ("5 B", "unknown_scale"),
+    ("5 jutaan", "unknown_scale"),
+    ("5 ribuan", "unknown_scale"),
+    ("2 miliaran", "unknown_scale"),
+    ("2 rbu", "unknown_scale"),
+    ("2 rib", "unknown_scale"),
+    ("3 jta", "unknown_scale"),
+    ("3 jutq", "unknown_scale"),
+    ("1 mliar", "unknown_scale"),
+    ("1 trilun", "unknown_scale"),
+    ("5 ratus", "unknown_scale"),
+    ("2 puluh", "unknown_scale"),
+    ("dua ribuan", "unknown_scale"),
+    ("lima jutaan", "unknown_scale"),
+    # More than 20 digits before the decimal separator after scaling.
+    ("999999999999999999999999 M", "too_large"),
+    ("100.000.000 T", "too_large"),
+    ("1" * 21, "too_large"),
+    ("-" + "1" * 21, "too_large"),
 ]
 
 
@@ -199,6 +272,9 @@ def test_ambiguous_dot_asks():
         ("fisik 150", 0, 100, "150"),
         ("112", 0, 100, "112"),
         ("-5", 0, None, "-5"),
+        ("\u20135 jt", 0, None, "-5000000"),
+        ("\u22125", 0, None, "-5"),
+        ("minus 5", 0, None, "-5"),
         ("1.250", 0, 1, "1250"),
         ("Rp 1.500.000", 0, 1000, "1500000"),
     ],
@@ -288,11 +364,12 @@ def test_format_accepts_int():
     assert format_number(1250) == "1.250"
 
 
-# Decimals with up to six places and up to 19 integer digits.
-decimals = st.builds(
-    lambda digits, places: Decimal(digits).scaleb(-places),
-    st.integers(min_value=-(10**24), max_value=10**24),
-    st.integers(min_value=0, max_value=6),
+# Decimals with up to six places and up to 20 integer digits, the most that a
+# stored value holds.
+decimals = st.integers(min_value=0, max_value=6).flatmap(
+    lambda places: st.integers(
+        min_value=-(10 ** (20 + places)) + 1, max_value=10 ** (20 + places) - 1
+    ).map(lambda digits: Decimal(digits).scaleb(-places))
 )
 margins = st.one_of(st.none(), st.integers(min_value=0, max_value=10**6))
 
@@ -314,6 +391,7 @@ def test_format_number_round_trip(value, below, above):
 def test_format_decimals_round_trip(value, places):
     with localcontext(prec=60):
         rounded = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    assume(abs(rounded) < 10**MAX_INTEGER_DIGITS)  # 99…9,5 rounds up to 21 digits
     assert parse_number(format_number(value, places)) == rounded
 
 
@@ -335,3 +413,80 @@ def test_format_percent_round_trip(value, below, above):
 def test_thousands_dots_round_trip(number):
     text = f"{number:,}".replace(",", ".")
     assert parse_number(text, integer=True) == number
+
+
+@given(st.integers(min_value=10**20, max_value=10**28), st.booleans())
+def test_over_20_digits_rejected(number, negative):
+    value = -number if negative else number
+    with pytest.raises(ParseError) as error:
+        parse_number(format_number(value))
+    assert error.value.code == "too_large"
+
+
+def test_integer_digit_limit_matches_storage():
+    assert MAX_INTEGER_DIGITS == DECIMAL_PRECISION - DECIMAL_SCALE
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("15,5 %", "%"),
+        ("12,0%", "%"),
+        ("98,5 persen", "%"),
+        ("98,5 prosen", "%"),
+        ("1,25 km maksudnya", "km"),
+        ("3 kilometer", "km"),
+        ("150 meter", "m"),
+        ("150 mtr", "m"),
+        ("150 m²", "m\u00b2"),
+        ("150 m2", "m\u00b2"),
+        ("150 meter persegi", "m\u00b2"),
+        ("12 km²", "km\u00b2"),
+        ("10 m³", "m\u00b3"),
+        ("10 m/s", "m/s"),
+        ("5,2 t/ha", "ton/ha"),
+        ("5,2 ton/ha", "ton/ha"),
+        ("45 rb ha", "ha"),
+        ("54 ribu hektar", "ha"),
+        ("3 hektare", "ha"),
+        ("20 ton", "ton"),
+        ("20 kg", "kg"),
+        ("20 kilo", "kg"),
+        ("20 kilogram", "kg"),
+        ("3 jam", "jam"),
+        ("30 menit", "menit"),
+        ("30 mnt", "menit"),
+        ("5 hari lagi", "hari"),
+        ("40 detik", "detik"),
+        ("12 orang", "orang"),
+        ("12 org", "orang"),
+        ("12 jiwa", "orang"),
+        ("4 unit", "unit"),
+        ("7 ekor", "ekor"),
+        ("9 desa", "desa"),
+        ("3 kasus", "kasus"),
+        ("15 izin", "izin"),
+        ("134 layanan", "layanan"),
+        ("duo kali", "kali"),
+        ("2 kejadian", "kejadian"),
+        ("2 paket alkes", "paket"),
+        ("Rp 1.500.000", "Rp"),
+        ("rp1500000", "Rp"),
+        ("IDR 1.500.000,00", "Rp"),
+        ("1.500.000,-", "Rp"),
+        ("1.500.000 rupiah", "Rp"),
+        ("lima ratus ribu rupiah", "Rp"),
+        ("Rp lima juta", "Rp"),
+        ("fisik 15", None),
+        ("42 subkeg", None),
+        ("2,35 M", None),
+        ("2 m", None),
+        ("1 T", None),
+        ("312jt", None),
+        ("28", None),
+        ("abc", None),
+        ("", None),
+    ],
+)
+def test_trailing_unit(text, unit):
+    assert trailing_unit(text) == unit
