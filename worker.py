@@ -36,6 +36,25 @@ class AppWorker(Worker):
         with self.app.app_context():
             return super().perform_job(*args, **kwargs)
 
+    def unsubscribe(self):
+        """Stop listening for RQ commands without waiting on the poll interval.
+
+        RQ 3.0 unsubscribes first and then calls the pubsub thread's stop(),
+        which in redis-py 8.2 joins without a timeout. When the thread handles
+        the unsubscribe reply before stop() clears its run flag, it sleeps in
+        get_message for RQ's 60 s interval, and the warm shutdown waits that
+        long. Clearing the flag first lets the reply end the thread.
+        """
+        if not self.pubsub_thread:
+            return
+        logger.info(
+            "worker %s: unsubscribing from %s", self.name, self.pubsub_channel_name
+        )
+        self.pubsub_thread.stop(timeout=0)
+        self.pubsub.unsubscribe()
+        self.pubsub_thread.join(timeout=1)
+        self.pubsub.close()
+
 
 def run_worker() -> None:
     app = create_app()

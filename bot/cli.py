@@ -121,6 +121,9 @@ def chat_command(phone: str, url: str) -> None:
         if not line:
             break
         body = line.rstrip("\n")
+        if not interactive:
+            # Scripted input is not echoed by a terminal; show it beside the replies.
+            click.echo(f"you> {body}")
         params = {
             "MessageSid": "SM" + uuid.uuid4().hex,
             "AccountSid": settings.TWILIO_ACCOUNT_SID or "AC" + "0" * 32,
@@ -140,6 +143,11 @@ def chat_command(phone: str, url: str) -> None:
             raise click.ClickException(
                 f"Cannot reach the server at {url}: {exc}. Is `make run` running?"
             ) from exc
+        if response.status_code == 403:
+            raise click.ClickException(
+                "The server rejected the request signature (HTTP 403): run chat "
+                "with the same TWILIO_AUTH_TOKEN and PUBLIC_URL as the server."
+            )
         if response.status_code != 200:
             click.echo(f"[server answered HTTP {response.status_code}]", err=True)
             continue

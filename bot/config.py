@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 PRODUCTION_REQUIRED = (
     "DATABASE_URL",
+    # Proactive messages wait in the outbox until a worker on this Redis sends them.
+    "REDIS_URL",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
     "TWILIO_WHATSAPP_FROM",
@@ -96,6 +99,8 @@ def validate(settings: Settings) -> None:
             f"EMONEV_TIMEZONE {settings.EMONEV_TIMEZONE!r} is not an IANA time "
             "zone; use a name such as 'Asia/Jakarta'."
         ) from exc
+    if settings.TWILIO_API_URL:
+        validate_api_url(settings.TWILIO_API_URL)
     if settings.production:
         missing = [name for name in PRODUCTION_REQUIRED if not getattr(settings, name)]
         if missing:
@@ -104,3 +109,18 @@ def validate(settings: Settings) -> None:
                 + ", ".join(missing)
                 + ". Set them in the environment, or set EMONEV_ENV=development."
             )
+
+
+def validate_api_url(url: str) -> None:
+    """Raise ConfigError unless `url` is an http(s) base URL without a query.
+
+    Checked at start-up because the worker builds the Twilio client only
+    when it sends, after it has claimed the outbox row.
+    """
+    parts = urlsplit(url)
+    valid = parts.scheme in ("http", "https") and parts.netloc
+    if not valid or parts.query or parts.fragment:
+        raise ConfigError(
+            f"TWILIO_API_URL {url!r} is invalid: expected http(s)://host[:port][/path] "
+            "without a query, such as http://127.0.0.1:8081, or unset it to use Twilio."
+        )

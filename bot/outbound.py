@@ -25,6 +25,7 @@ def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
     """Split a message at line boundaries into parts of at most `limit` characters.
 
     A single line longer than the limit is cut at the last space before it.
+    Blank lines at the start of a part are dropped.
     """
     parts: list[str] = []
     current = ""
@@ -75,13 +76,21 @@ def queue_message(
 
 
 def enqueue_delivery(settings: Settings, outbox_ids: list[int]) -> None:
-    """Hand pending rows to RQ; rows stay pending if Redis cannot be reached."""
+    """Hand pending rows to RQ.
+
+    After the first failed enqueue (Redis down or not configured), the
+    remaining rows are not tried and stay pending for the sweep.
+    """
     if not outbox_ids or not settings.twilio_enabled:
         return
     from bot.queue import enqueue
 
-    for outbox_id in outbox_ids:
-        enqueue("bot.outbound.deliver", outbox_id)
+    for position, outbox_id in enumerate(outbox_ids):
+        job_id = enqueue("bot.outbound.deliver", outbox_id, redis_url=settings.REDIS_URL)
+        if job_id is None:
+            logger.info("outbox: %d rows left pending for the sweep",
+                        len(outbox_ids) - position)
+            return
 
 
 def deliver(outbox_id: int, settings: Settings | None = None) -> str:
@@ -106,6 +115,7 @@ def deliver(outbox_id: int, settings: Settings | None = None) -> str:
                     row.status if row else "missing")
         return row.status if row else "missing"
 
+    from requests import RequestException
     from twilio.base.exceptions import TwilioRestException
 
     from bot.twilio_client import make_client, send_message
@@ -124,6 +134,13 @@ def deliver(outbox_id: int, settings: Settings | None = None) -> str:
                        outbox_id, mask(row.phone), exc.code)
         _finish(engine, outbox_id, OutboxStatus.FAILED, error=f"{exc.code}: {exc.msg}"[:400])
         return OutboxStatus.FAILED
+    except RequestException as exc:
+        # NOTE: after a read timeout Twilio may have accepted the message, so
+        # the retry from the sweep can send it twice.
+        logger.warning("outbox %s: sending to %s failed (%s), left pending for a retry",
+                       outbox_id, mask(row.phone), type(exc).__name__)
+        _release(engine, outbox_id)
+        return OutboxStatus.PENDING
     _finish(engine, outbox_id, OutboxStatus.SENT, sid=sid)
     logger.info("outbox %s: sent to %s as %s", outbox_id, mask(row.phone), sid)
     return OutboxStatus.SENT
@@ -137,6 +154,16 @@ def _finish(engine, outbox_id: int, status: str, sid=None, error=None) -> None:
         row.error = error
         row.sent_at = utcnow() if status == OutboxStatus.SENT else None
         session.add(row)
+
+
+def _release(engine, outbox_id: int) -> None:
+    """Put a claimed row back to pending so that the sweep enqueues it again."""
+    with session_scope(engine) as session:
+        session.exec(
+            update(Outbox)
+            .where(Outbox.id == outbox_id, Outbox.status == SENDING)
+            .values(status=OutboxStatus.PENDING)
+        )
 
 
 def deliver_pending(settings: Settings | None = None) -> int:

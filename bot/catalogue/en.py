@@ -46,7 +46,6 @@ TEXTS = {
     ),
     "thanks": "You're welcome.",
     "nothing_in_progress": "No report is in progress. Type *lapor* to start.",
-    "yes_no.unclear": "Please reply *yes* or *no*.",
     # Periods
     "period.quarter": "Quarter {roman} {year}",
     "period.year": "Year {year}",

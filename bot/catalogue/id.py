@@ -52,7 +52,6 @@ TEXTS = {
     "nothing_in_progress": (
         "Tidak ada pengisian yang sedang berjalan. Ketik *lapor* untuk mulai."
     ),
-    "yes_no.unclear": "Mohon balas *ya* atau *tidak*.",
     # Periods
     "period.quarter": "Triwulan {roman} {year}",
     "period.year": "Tahun {year}",
