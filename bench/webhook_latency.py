@@ -7,9 +7,12 @@ operator) post signed messages concurrently; each walks through its agency's
 monthly reports, one question at a time, so every request is a real step.
 
     .venv/bin/python bench/webhook_latency.py [--steps 1000] [--senders 20]
-        [--database-url URL] [--workers 2] [--rounds 3]
+        [--postgres ADMIN_URL] [--workers 2] [--rounds 3]
 
-Prints medians and p99 per round and the median over rounds as Markdown.
+Each round uses a fresh database: a SQLite file by default, or with
+`--postgres postgresql://postgres@127.0.0.1:5432/test` a database created on
+that server and dropped afterwards. Prints medians and p99 per round and the
+median over rounds as Markdown.
 """
 
 from __future__ import annotations
@@ -41,6 +44,26 @@ from tests.support.servers import AppServer  # noqa: E402
 
 TOKEN = "bench-auth-token"
 SAMPLE = ROOT / "data" / "sample"
+
+
+def create_postgres_database(admin_url: str) -> str:
+    import psycopg
+
+    name = f"emonev_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_postgres_database(admin_url: str, db_url: str) -> None:
+    import psycopg
+
+    from bot.db import close_engine
+
+    close_engine(db_url)
+    name = db_url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def answer_for(indicator) -> str:
@@ -143,13 +166,16 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--postgres", default="",
+                        help="admin URL of a PostgreSQL server to create databases on")
     args = parser.parse_args()
 
     results = {"bare": [], "app": []}
     for round_number in range(1, args.rounds + 1):
         tmp = Path(tempfile.mkdtemp(prefix="emonev-bench-"))
-        db_url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+        db_url = f"sqlite:///{tmp / 'bench.db'}"
+        if args.postgres:
+            db_url = create_postgres_database(args.postgres)
         upgrade(db_url)
         with session_scope(get_engine(db_url)) as session:
             import_directory(session, SAMPLE)
@@ -164,6 +190,8 @@ def main() -> int:
             results["app"].append(
                 summarise(*drive(app.url + "/twilio/whatsapp", plans, args.steps))
             )
+        if args.postgres:
+            drop_postgres_database(args.postgres, db_url)
         print(f"round {round_number}: bare {results['bare'][-1]}, app {results['app'][-1]}",
               file=sys.stderr)
 

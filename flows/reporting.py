@@ -168,6 +168,21 @@ def _queue(ctx: Context) -> list[Indicator]:
     return [by_id[i] for i in ctx.data["queue"] if i in by_id]
 
 
+def _indicator(ctx: Context, indicator_id: int) -> Indicator:
+    for indicator in _queue(ctx):
+        if indicator.id == indicator_id:
+            return indicator
+    return ctx.session.get(Indicator, indicator_id)
+
+
+def _values(ctx: Context) -> dict:
+    """Return the report's values by indicator id, read once until one changes."""
+    key = ("values", ctx.data["report_id"])
+    if key not in ctx.loaded:
+        ctx.loaded[key] = reports.values_by_indicator(ctx.session, _report(ctx))
+    return ctx.loaded[key]
+
+
 def _update(ctx: Context, **changes) -> None:
     # JSON columns only notice reassignment, not in-place mutation.
     ctx.conversation.data = {**ctx.data, **changes}
@@ -200,7 +215,7 @@ def ask_next(ctx: Context) -> str:
     if ctx.data.get("editing"):
         _update(ctx, editing=False)
         return show_summary(ctx)
-    values = reports.values_by_indicator(ctx.session, _report(ctx))
+    values = _values(ctx)
     queue = _queue(ctx)
     skipped = set(ctx.data["skipped"])
     for indicator in queue:
@@ -221,7 +236,7 @@ def ask_next(ctx: Context) -> str:
 
 def show_summary(ctx: Context) -> str:
     period, report = _period(ctx), _report(ctx)
-    values = reports.values_by_indicator(ctx.session, report)
+    values = _values(ctx)
     lines = []
     for n, indicator in enumerate(_queue(ctx), 1):
         shown = display(indicator, values.get(indicator.id), ctx.lang)
@@ -242,6 +257,7 @@ def show_summary(ctx: Context) -> str:
 
 def store_answer(ctx: Context, indicator: Indicator, raw: str, answer) -> None:
     report = _report(ctx)
+    ctx.loaded.pop(("values", report.id), None)
     reports.store_value(
         ctx.session, report, indicator, raw_text=raw, number=answer.number,
         text=answer.text, is_none=answer.is_none, official=ctx.official, now=ctx.now,
@@ -257,7 +273,7 @@ def store_answer(ctx: Context, indicator: Indicator, raw: str, answer) -> None:
 
 
 def acknowledge(ctx: Context, indicator: Indicator, old: str | None = None) -> None:
-    values = reports.values_by_indicator(ctx.session, _report(ctx))
+    values = _values(ctx)
     shown = display(indicator, values.get(indicator.id), ctx.lang)
     if old is not None:
         ctx.say("answer.changed", name=indicator.name, old=old, new=shown)
@@ -299,7 +315,7 @@ def choose_period(ctx: Context, text: str) -> str | None:
 
 
 def answer(ctx: Context, text: str) -> str | None:
-    indicator = ctx.session.get(Indicator, ctx.data["current"])
+    indicator = _indicator(ctx, ctx.data["current"])
     interruption = interrupting_command(text)
     if interruption == Intent.HELP:
         ctx.say("report.help")
@@ -349,7 +365,7 @@ def confirm_reading(ctx: Context, text: str) -> str | None:
     """Take the reply to "1. 1,25 km or 2. 1.250 km?"; a clear new number also counts."""
     if interrupting_command(text) is not None or step_command(text) is not None:
         return answer(ctx, text)
-    indicator = ctx.session.get(Indicator, ctx.data["current"])
+    indicator = _indicator(ctx, ctx.data["current"])
     thousands, decimal = (Decimal(r) for r in ctx.data["readings"])
     picked = {"1": decimal, "2": thousands}.get(text.strip().rstrip("."))
     try:
@@ -375,8 +391,8 @@ def cancel(ctx: Context) -> None:
 
 
 def skip(ctx: Context) -> str:
-    indicator = ctx.session.get(Indicator, ctx.data["current"])
-    values = reports.values_by_indicator(ctx.session, _report(ctx))
+    indicator = _indicator(ctx, ctx.data["current"])
+    values = _values(ctx)
     if indicator.id not in values:
         _update(ctx, skipped=sorted({*ctx.data["skipped"], indicator.id}))
         key = "answer.skipped_required" if indicator.required else "answer.skipped"
@@ -393,15 +409,15 @@ def back(ctx: Context, text: str) -> str:
         if edit_by_mention(ctx, indicator, rest):
             current = ctx.data.get("current")
             if current is not None:
-                return ask(ctx, ctx.session.get(Indicator, current))
+                return ask(ctx, _indicator(ctx, current))
             return ask_next(ctx)
         return State.ANSWER
     history = [i for i in ctx.data["history"] if i != ctx.data.get("current")]
     if not history:
         ctx.say("report.back_at_start")
-        return ask(ctx, ctx.session.get(Indicator, ctx.data["current"]))
-    previous = ctx.session.get(Indicator, history[-1])
-    values = reports.values_by_indicator(ctx.session, _report(ctx))
+        return ask(ctx, _indicator(ctx, ctx.data["current"]))
+    previous = _indicator(ctx, history[-1])
+    values = _values(ctx)
     ctx.say("report.back", value=display(previous, values.get(previous.id), ctx.lang))
     _update(ctx, history=history[:-1])
     return ask(ctx, previous)
@@ -409,7 +425,7 @@ def back(ctx: Context, text: str) -> str:
 
 def edit_by_mention(ctx: Context, indicator: Indicator, raw: str) -> bool:
     """Change the named indicator's value; reply with the error when it fails."""
-    values = reports.values_by_indicator(ctx.session, _report(ctx))
+    values = _values(ctx)
     old = display(indicator, values.get(indicator.id), ctx.lang)
     try:
         parsed = parse_answer(indicator, raw)
