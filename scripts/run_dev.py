@@ -45,7 +45,15 @@ def flask(env: dict, *args: str) -> None:
                    cwd=ROOT)
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Stop on Ctrl-C and on SIGTERM, even when started from a script that
+    # ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     INSTANCE.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.setdefault("EMONEV_ENV", "development")
@@ -63,10 +71,11 @@ def main() -> int:
     processes.append(subprocess.Popen(
         [str(BIN / "python"), "worker.py", "scheduler"], env=env, cwd=ROOT))
     time.sleep(1.5)
+    url_option = "" if PORT == 5000 else f" --url http://{HOST}:{PORT}"
     print(
         f"\nE-Monev is running on http://{HOST}:{PORT} (web, worker, scheduler).\n"
         "Chat as the Dinkes operator from another terminal:\n"
-        "  .venv/bin/flask --app app chat --phone +6281200000001\n"
+        f"  .venv/bin/flask --app app chat --phone +6281200000001{url_option}\n"
         "Export a period:  .venv/bin/flask --app app export --period 2026-03\n"
         "Press Ctrl-C to stop.\n",
         flush=True,

@@ -50,7 +50,7 @@ def start_server(twilio_double):
             )
             utc = moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S")
             # "@" starts a running clock at that instant; without it the
-            # clock stands still, for tests at an exact second.
+            # clock is stopped there, for tests at an exact second.
             faketime = utc if frozen else f"@{utc}"
             settings["TZ"] = "UTC"
         with AppServer(settings, faketime=faketime) as server:

@@ -31,7 +31,7 @@ class Phone:
         return "\n".join(twiml_messages(response.text))
 
 
-def test_monthly_report_k02(start_server, loaded_db_url):
+def test_monthly_report_mixed_formats(start_server, loaded_db_url):
     with start_server(loaded_db_url, "2026-04-06 09:11") as server:
         phone = Phone(server, "+6281200000001")
         first = phone.send("lapor maret")
@@ -61,7 +61,7 @@ def test_monthly_report_k02(start_server, loaded_db_url):
     assert report.on_time is True
 
 
-def test_abbreviations_and_ambiguous_dot_k03(start_server, loaded_db_url):
+def test_abbreviations_and_ambiguous_dot(start_server, loaded_db_url):
     with start_server(loaded_db_url, "2026-04-08 14:02") as server:
         phone = Phone(server, "+6281200000004")
         assert "Maret 2026" in phone.send("lapor bln 3")
@@ -92,7 +92,7 @@ def test_abbreviations_and_ambiguous_dot_k03(start_server, loaded_db_url):
     assert quarter["PU-JALAN-KM"].number == Decimal("1.25")
 
 
-def test_typo_and_letter_o_k04(start_server, loaded_db_url):
+def test_typo_and_letter_o(start_server, loaded_db_url):
     with start_server(loaded_db_url, "2026-04-07 10:20") as server:
         phone = Phone(server, "+6281200000008")
         confirm = phone.send("lapr tw I")
@@ -112,7 +112,7 @@ def test_typo_and_letter_o_k04(start_server, loaded_db_url):
     assert values["DUK-AKTA"].raw_text == "90,5"
 
 
-def test_skip_cancel_resume_k08(start_server, loaded_db_url):
+def test_skip_cancel_resume(start_server, loaded_db_url):
     with start_server(loaded_db_url, "2026-04-06 13:15") as server:
         phone = Phone(server, "+6281200000006")
         assert "1/4" in phone.send("lapor triwulan 1")
@@ -134,7 +134,7 @@ def test_skip_cancel_resume_k08(start_server, loaded_db_url):
     assert fetch_report(loaded_db_url, "DISTAN", "2026-TW1").status == ReportStatus.DRAFT
 
 
-def test_missing_agencies_k10(start_server, loaded_db_url):
+def test_missing_agencies_listed(start_server, loaded_db_url):
     with start_server(loaded_db_url, "2026-04-13 08:05") as server:
         supervisor = Phone(server, "+6281200000025")
         reply = supervisor.send("Pagi. Siapa aja OPD yg blm lapor realisasi bulan maret?")
