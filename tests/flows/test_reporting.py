@@ -286,6 +286,8 @@ def test_crash_keeps_conversation(loaded_db_url, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("simulated failure")
 
+    # The answer step calls the store_answer name imported into flows.reporting,
+    # so the patch goes there. Patching flows.report_questions would miss it.
     monkeypatch.setattr(flows.reporting, "store_answer", explode)
     reply = chat.send("15,5")
     assert "gangguan" in reply
