@@ -66,14 +66,25 @@ def run_worker() -> None:
 
 
 def run_scheduler() -> None:
+    """Enqueue the periodic jobs; the workers run them.
+
+    Run exactly one scheduler however many workers there are. A second one
+    would enqueue each sweep twice, which the reminder table turns into no
+    extra messages but into wasted work.
+    """
     from bot.outbound import deliver_pending
+    from bot.reminders import run_sweep
 
     app = create_app()
-    connection = redis_connection(app.config["SETTINGS"].REDIS_URL)
+    settings = app.config["SETTINGS"]
+    connection = redis_connection(settings.REDIS_URL)
     scheduler = CronScheduler(connection=connection, name="emonev-scheduler")
     scheduler.register(
         deliver_pending, queue_name=QUEUE_NAME, interval=OUTBOX_SWEEP_INTERVAL
     )
+    scheduler.register(run_sweep, queue_name=QUEUE_NAME, interval=settings.sweep_interval)
+    logger.info("scheduler: reminder sweep every %d s, outbox sweep every %d s",
+                settings.sweep_interval, OUTBOX_SWEEP_INTERVAL)
     scheduler.start()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import uuid
+from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -27,6 +28,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(load_sample_command)
     app.cli.add_command(export_command)
     app.cli.add_command(chat_command)
+    app.cli.add_command(remind_command)
 
 
 def _settings():
@@ -177,3 +179,38 @@ def _print_outbox(engine, phone: str, seen: int) -> int:
         click.echo(f"bot (proactive)> {row.body}")
         seen = row.id
     return seen
+
+
+@click.command("remind")
+@click.option("--at", "at_text", help="Instant to sweep for, ISO-8601; a time "
+              "without offset is read in EMONEV_TIMEZONE. Default: now.")
+@click.option("--dry-run", is_flag=True,
+              help="Print one line per due reminder and send nothing.")
+def remind_command(at_text: str | None, dry_run: bool) -> None:
+    """Run the reminder sweep once: record and send the reminders due."""
+    from bot.outbound import enqueue_delivery
+    from bot.reminders import due_reminders, sweep
+    from models.types import utcnow
+
+    settings = _settings()
+    at = utcnow()
+    if at_text:
+        try:
+            at = datetime.fromisoformat(at_text)
+        except ValueError as exc:
+            raise click.ClickException(
+                f"--at {at_text!r} is not an ISO-8601 time; use e.g. 2026-05-07T08:00"
+            ) from exc
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=settings.tz)
+    engine = get_engine(settings.DATABASE_URL)
+    if dry_run:
+        with Session(engine) as session:
+            for item in due_reminders(session, settings, at):
+                click.echo(f"{item.official_name}\t{item.agency_code}\t"
+                           f"{item.period_code}\t{item.kind}")
+        return
+    with session_scope(engine) as session:
+        outbox_ids = sweep(session, settings, at)
+    enqueue_delivery(settings, outbox_ids)
+    click.echo(f"{len(outbox_ids)} reminder messages queued.", err=True)

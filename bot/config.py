@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,14 @@ class Settings:
     PUBLIC_URL: str = ""
     EMONEV_TIMEZONE: str = "Asia/Jakarta"
     EMONEV_HELP_CONTACT: str = "admin Bappeda"
+    # Reminders: days before the deadline (0 is the deadline day), the local
+    # time they go out, and after the deadline every N days up to a limit.
+    EMONEV_REMINDER_DAYS_BEFORE: str = "3,1,0"
+    EMONEV_REMINDER_TIME: str = "08:00"
+    EMONEV_REMINDER_EVERY_DAYS_AFTER: str = "2"
+    EMONEV_REMINDER_MAX_DAYS_AFTER: str = "14"
+    # Seconds between two runs of the reminder sweep by the scheduler.
+    EMONEV_SWEEP_INTERVAL: str = "900"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -47,6 +56,29 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.EMONEV_TIMEZONE)
+
+    @property
+    def reminder_days_before(self) -> list[int]:
+        return sorted(
+            {int(day) for day in self.EMONEV_REMINDER_DAYS_BEFORE.split(",") if day.strip()},
+            reverse=True,
+        )
+
+    @property
+    def reminder_time(self) -> time:
+        return time.fromisoformat(self.EMONEV_REMINDER_TIME)
+
+    @property
+    def reminder_every_days_after(self) -> int:
+        return int(self.EMONEV_REMINDER_EVERY_DAYS_AFTER)
+
+    @property
+    def reminder_max_days_after(self) -> int:
+        return int(self.EMONEV_REMINDER_MAX_DAYS_AFTER)
+
+    @property
+    def sweep_interval(self) -> int:
+        return int(self.EMONEV_SWEEP_INTERVAL)
 
     @property
     def twilio_enabled(self) -> bool:
@@ -101,6 +133,7 @@ def validate(settings: Settings) -> None:
         ) from exc
     if settings.TWILIO_API_URL:
         validate_api_url(settings.TWILIO_API_URL)
+    validate_reminders(settings)
     if settings.production:
         missing = [name for name in PRODUCTION_REQUIRED if not getattr(settings, name)]
         if missing:
@@ -109,6 +142,29 @@ def validate(settings: Settings) -> None:
                 + ", ".join(missing)
                 + ". Set them in the environment, or set EMONEV_ENV=development."
             )
+
+
+def validate_reminders(settings: Settings) -> None:
+    """Raise ConfigError naming the reminder setting that cannot be read."""
+    checks = {
+        "EMONEV_REMINDER_DAYS_BEFORE": lambda: settings.reminder_days_before,
+        "EMONEV_REMINDER_TIME": lambda: settings.reminder_time,
+        "EMONEV_REMINDER_EVERY_DAYS_AFTER": lambda: settings.reminder_every_days_after,
+        "EMONEV_REMINDER_MAX_DAYS_AFTER": lambda: settings.reminder_max_days_after,
+        "EMONEV_SWEEP_INTERVAL": lambda: settings.sweep_interval,
+    }
+    for name, read in checks.items():
+        try:
+            value = read()
+        except ValueError as exc:
+            raise ConfigError(
+                f"{name}={getattr(settings, name)!r} is invalid: use comma-separated "
+                "whole days (3,1,0), a time as HH:MM, or a whole number."
+            ) from exc
+        if isinstance(value, int) and value < 1:
+            raise ConfigError(f"{name} must be at least 1, got {value}.")
+        if isinstance(value, list) and any(day < 0 for day in value):
+            raise ConfigError(f"{name} must list days of 0 or more, got {value}.")
 
 
 def validate_api_url(url: str) -> None:

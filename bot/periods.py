@@ -138,3 +138,9 @@ def upcoming_deadlines(session: Session, today: date, limit: int = 3) -> list[Pe
             .limit(limit)
         ).all()
     )
+
+
+def expected_agencies(session: Session, period: Period) -> list[Agency]:
+    """List agencies that report at least one indicator for the period."""
+    agencies = session.exec(select(Agency).order_by(Agency.id)).all()
+    return [a for a in agencies if applicable_indicators(session, a, period)]

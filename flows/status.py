@@ -7,9 +7,16 @@ import re
 from sqlmodel import Session, select
 
 from bot import reports
+from bot.reminders import last_reminded
 from bot.i18n import long_date, period_label, short_datetime
 from bot.parsing import normalise, parse_period
-from bot.periods import applicable_indicators, latest_ended, resolve, upcoming_deadlines
+from bot.periods import (
+    applicable_indicators,
+    expected_agencies,
+    latest_ended,
+    resolve,
+    upcoming_deadlines,
+)
 from flows.answers import display
 from flows.context import Context
 from models import Agency, AgencyAlias, Official, Period, Report, ReportStatus
@@ -53,12 +60,6 @@ def requested_period(ctx: Context, text: str) -> Period | None | bool:
         return None
     period = resolve(ctx.session, ref, ctx.today)
     return period if period is not None else False
-
-
-def expected_agencies(session: Session, period: Period) -> list[Agency]:
-    """List agencies that report at least one indicator for the period."""
-    agencies = session.exec(select(Agency).order_by(Agency.id)).all()
-    return [a for a in agencies if applicable_indicators(session, a, period)]
 
 
 def handle_status(ctx: Context, text: str) -> None:
@@ -150,6 +151,14 @@ def period_status(ctx: Context, period: Period, list_missing: bool) -> None:
 
 
 def agency_status(ctx: Context, agency: Agency, period: Period) -> None:
+    _agency_report(ctx, agency, period)
+    reminded = last_reminded(ctx.session, agency)
+    if reminded is not None:
+        when = short_datetime(reminded.astimezone(ctx.settings.tz), ctx.lang)
+        ctx.say("status.last_reminded", when=when)
+
+
+def _agency_report(ctx: Context, agency: Agency, period: Period) -> None:
     label = period_label(period, ctx.lang)
     indicators = applicable_indicators(ctx.session, agency, period)
     if not indicators:

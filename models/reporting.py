@@ -127,3 +127,25 @@ class Outbox(SQLModel, table=True):
     attempts: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder to one official for one period, recorded before it is sent.
+
+    The unique (official, period, kind) key is what makes a reminder go out
+    at most once, however many sweeps run at the same moment.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("official_id", "period_id", "kind"),
+        # Serves "when were this agency's operators last reminded".
+        Index("ix_reminder_official_created", "official_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    official_id: int = Field(foreign_key="official.id")
+    period_id: int = Field(foreign_key="period.id")
+    # `before-3`, `deadline`, `after-2`: days relative to the deadline.
+    kind: str = Field(max_length=20)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -197,4 +197,15 @@ TEXTS = {
         "e.g. {example}"
     ),
     "answer.too_large": '❌ "{raw}" is too large to store. Please retype, e.g. {example}',
+    # Reminders
+    "reminder.title": "🔔 *E-Monev reminder*",
+    "reminder.agency": "Reports of {agency} not yet sent:",
+    "reminder.period": "• *{label}*: due *{deadline}* ({when}), {missing}.",
+    "reminder.how": "Type *lapor* to start.",
+    "reminder.today": "today",
+    "reminder.days_left": "in {days} days",
+    "reminder.days_late": "{days} days late",
+    "reminder.not_started": "not started ({total} questions)",
+    "reminder.draft": "draft, {filled} of {total} filled in",
+    "status.last_reminded": "Operators last reminded: {when}.",
 }

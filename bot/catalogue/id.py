@@ -213,4 +213,15 @@ TEXTS = {
         "contoh: {example}"
     ),
     "answer.too_large": '❌ "{raw}" terlalu besar untuk disimpan. Ketik ulang, contoh: {example}',
+    # Reminders
+    "reminder.title": "🔔 *Pengingat E-Monev*",
+    "reminder.agency": "Laporan {agency} yang belum masuk:",
+    "reminder.period": "• *{label}*: batas *{deadline}* ({when}), {missing}.",
+    "reminder.how": "Ketik *lapor* untuk mulai.",
+    "reminder.today": "hari ini",
+    "reminder.days_left": "{days} hari lagi",
+    "reminder.days_late": "terlambat {days} hari",
+    "reminder.not_started": "belum diisi ({total} pertanyaan)",
+    "reminder.draft": "draf, {filled} dari {total} terisi",
+    "status.last_reminded": "Pengingat terakhir ke operator: {when}.",
 }

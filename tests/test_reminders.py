@@ -1,0 +1,260 @@
+"""The reminder sweep: who is due which reminder when, and at most once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, func, select
+
+from bot.config import load_settings
+from bot.db import get_engine, session_scope
+from bot.periods import expected_agencies
+from bot.reminders import due_reminders, reminder_kind, sweep
+from models import Official, Outbox, Period, Reminder, Report, ReportStatus, Role
+from tests.flows.chat import Chat, local
+from tests.flows.test_reporting import DINKES_OPERATOR, complete_dinkes_march
+
+ROOT = Path(__file__).resolve().parent.parent
+APRIL = "2026-04"
+# Sunday 10 May 2026 is the deadline of the April report.
+THREE_DAYS_BEFORE = "2026-05-07 08:00"
+
+
+def settings_for(db_url: str, **overrides):
+    return load_settings({"DATABASE_URL": db_url, **overrides})
+
+
+def due_at(db_url: str, moment: str, **overrides) -> set[tuple[str, str, str]]:
+    settings = settings_for(db_url, **overrides)
+    with Session(get_engine(db_url)) as session:
+        return {
+            (item.official_name, item.period_code, item.kind)
+            for item in due_reminders(session, settings, local(moment))
+        }
+
+
+def unreported_operators(db_url: str, period_code: str) -> set[str]:
+    """Compute, independently of the sweep, who should be reminded."""
+    with Session(get_engine(db_url)) as session:
+        period = session.exec(select(Period).where(Period.code == period_code)).one()
+        submitted = set(
+            session.exec(
+                select(Report.agency_id).where(
+                    Report.period_id == period.id,
+                    Report.status == ReportStatus.SUBMITTED,
+                )
+            ).all()
+        )
+        agencies = {a.id for a in expected_agencies(session, period)} - submitted
+        operators = session.exec(
+            select(Official).where(Official.role == Role.OPERATOR, Official.active)
+        ).all()
+        return {o.name for o in operators if o.agency_id in agencies}
+
+
+@pytest.mark.parametrize(
+    ("day", "kind"),
+    [
+        (date(2026, 5, 7), "before-3"),
+        (date(2026, 5, 8), None),
+        (date(2026, 5, 9), "before-1"),
+        (date(2026, 5, 10), "deadline"),
+        (date(2026, 5, 11), None),
+        (date(2026, 5, 12), "after-2"),
+        (date(2026, 5, 24), "after-14"),
+        (date(2026, 5, 26), None),
+        (date(2026, 5, 1), None),
+    ],
+)
+def test_reminder_kind_by_day(day, kind):
+    settings = load_settings({})
+    assert reminder_kind(settings, date(2026, 5, 10), day) == kind
+
+
+def test_reminder_kind_follows_settings():
+    settings = load_settings(
+        {
+            "EMONEV_REMINDER_DAYS_BEFORE": "5",
+            "EMONEV_REMINDER_EVERY_DAYS_AFTER": "3",
+            "EMONEV_REMINDER_MAX_DAYS_AFTER": "6",
+        }
+    )
+    deadline = date(2026, 5, 10)
+    assert reminder_kind(settings, deadline, date(2026, 5, 5)) == "before-5"
+    assert reminder_kind(settings, deadline, date(2026, 5, 7)) is None
+    assert reminder_kind(settings, deadline, date(2026, 5, 10)) is None
+    assert reminder_kind(settings, deadline, date(2026, 5, 13)) == "after-3"
+    assert reminder_kind(settings, deadline, date(2026, 5, 16)) == "after-6"
+    assert reminder_kind(settings, deadline, date(2026, 5, 19)) is None
+
+
+def test_nothing_before_reminder_time(loaded_db_url):
+    assert due_at(loaded_db_url, "2026-05-07 07:59:59") == set()
+
+
+def test_three_days_before_reaches_unreported(loaded_db_url):
+    due = due_at(loaded_db_url, THREE_DAYS_BEFORE)
+    expected = {(name, APRIL, "before-3") for name in unreported_operators(
+        loaded_db_url, APRIL)}
+    assert expected
+    assert due == expected
+
+
+def test_reminder_time_is_a_setting(loaded_db_url):
+    assert due_at(loaded_db_url, "2026-05-07 08:30", EMONEV_REMINDER_TIME="09:00") == set()
+    assert due_at(loaded_db_url, "2026-05-07 09:00", EMONEV_REMINDER_TIME="09:00")
+
+
+def test_nothing_between_reminder_days(loaded_db_url):
+    assert due_at(loaded_db_url, "2026-05-08 10:00") == set()
+
+
+def test_sunday_deadline_reminded_before(loaded_db_url):
+    due = due_at(loaded_db_url, "2026-05-09 08:00")
+    assert {kind for _, _, kind in due} == {"before-1"}
+    assert {period for _, period, _ in due} == {APRIL}
+
+
+def test_nothing_after_limit(loaded_db_url):
+    assert {k for _, _, k in due_at(loaded_db_url, "2026-05-24 08:00")} == {"after-14"}
+    assert due_at(loaded_db_url, "2026-05-26 08:00") == set()
+
+
+def test_submitted_agency_drops_out(loaded_db_url):
+    before = due_at(loaded_db_url, "2026-04-09 08:00")
+    chat = Chat(loaded_db_url, DINKES_OPERATOR)
+    complete_dinkes_march(chat)
+    chat.send("ya", at="2026-04-08 20:00")
+    after = due_at(loaded_db_url, "2026-04-09 08:00")
+    assert ("Operator Dinkes 1", "2026-03", "before-1") in before
+    assert ("Operator Dinkes 2", "2026-03", "before-1") in before
+    assert before - after == {
+        ("Operator Dinkes 1", "2026-03", "before-1"),
+        ("Operator Dinkes 2", "2026-03", "before-1"),
+    }
+
+
+def test_sweep_sends_each_reminder_once(loaded_db_url):
+    settings = settings_for(loaded_db_url)
+    engine = get_engine(loaded_db_url)
+    with session_scope(engine) as session:
+        first = sweep(session, settings, local(THREE_DAYS_BEFORE))
+    with session_scope(engine) as session:
+        second = sweep(session, settings, local("2026-05-07 11:00"))
+    with Session(engine) as session:
+        reminders = session.exec(select(func.count()).select_from(Reminder)).one()
+        outbox = session.exec(select(Outbox).order_by(Outbox.id)).all()
+    expected = unreported_operators(loaded_db_url, APRIL)
+    assert len(first) == len(expected)
+    assert second == []
+    assert reminders == len(expected)
+    assert len(outbox) == len(expected)
+    assert all(row.status == "stored" for row in outbox)
+
+
+def test_one_message_for_several_periods(loaded_db_url):
+    # 10 April is the March deadline and two days after the first quarter's.
+    settings = settings_for(loaded_db_url)
+    engine = get_engine(loaded_db_url)
+    with session_scope(engine) as session:
+        sweep(session, settings, local("2026-04-10 08:00"))
+    with Session(engine) as session:
+        official = session.exec(
+            select(Official).where(Official.phone == DINKES_OPERATOR)
+        ).one()
+        kinds = session.exec(
+            select(Reminder.kind).where(Reminder.official_id == official.id)
+        ).all()
+        bodies = session.exec(
+            select(Outbox.body).where(Outbox.official_id == official.id)
+        ).all()
+    assert sorted(kinds) == ["after-2", "deadline"]
+    assert len(bodies) == 1
+    assert "Maret 2026" in bodies[0]
+    assert "Triwulan I 2026" in bodies[0]
+    assert "Jumat, 10 April 2026" in bodies[0]
+    assert "hari ini" in bodies[0]
+    assert "terlambat 2 hari" in bodies[0]
+    assert "lapor" in bodies[0]
+
+
+def test_reminder_text_names_deadline_and_missing(loaded_db_url):
+    chat = Chat(loaded_db_url, DINKES_OPERATOR, at="2026-05-06 09:00")
+    chat.send("lapor april")
+    chat.send("20 M")
+    settings = settings_for(loaded_db_url)
+    engine = get_engine(loaded_db_url)
+    with session_scope(engine) as session:
+        sweep(session, settings, local(THREE_DAYS_BEFORE))
+    with Session(engine) as session:
+        body = session.exec(
+            select(Outbox.body).where(Outbox.phone == DINKES_OPERATOR)
+        ).one()
+    assert "April 2026" in body
+    assert "Minggu, 10 Mei 2026" in body
+    assert "3 hari lagi" in body
+    assert "draf, 1 dari 7 terisi" in body
+
+
+def test_status_shows_last_reminder(sqlite_loaded_url):
+    settings = settings_for(sqlite_loaded_url)
+    with session_scope(get_engine(sqlite_loaded_url)) as session:
+        sweep(session, settings, local(THREE_DAYS_BEFORE))
+    reply = Chat(sqlite_loaded_url, "+6281200000025", at="2026-05-07 10:00").send(
+        "status dinkes april"
+    )
+    assert "Pengingat terakhir ke operator: 07/05 08.00" in reply
+
+
+def _dry_run(db_url: str, moment: str, tz: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "DATABASE_URL": db_url, "TZ": tz}
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "REDIS_URL"):
+        environment.pop(name, None)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "remind",
+         "--at", moment, "--dry-run"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-05-07T07:59", "2026-05-07T08:00", "2026-05-08T10:00", "2026-05-26T08:00"],
+)
+def test_dry_run_ignores_server_time_zone(sqlite_loaded_url, moment):
+    in_utc = _dry_run(sqlite_loaded_url, moment, "UTC")
+    in_jakarta = _dry_run(sqlite_loaded_url, moment, "Asia/Jakarta")
+    expected = due_at(sqlite_loaded_url, moment.replace("T", " "))
+    lines = [line.split("\t") for line in in_utc.stdout.splitlines()]
+    assert in_utc.returncode == 0, in_utc.stderr
+    assert in_utc.stdout == in_jakarta.stdout
+    assert {(name, period, kind) for name, _, period, kind in lines} == expected
+
+
+def test_dry_run_sends_nothing(sqlite_loaded_url):
+    result = _dry_run(sqlite_loaded_url, "2026-05-07T08:00", "UTC")
+    with Session(get_engine(sqlite_loaded_url)) as session:
+        reminders = session.exec(select(func.count()).select_from(Reminder)).one()
+        outbox = session.exec(select(func.count()).select_from(Outbox)).one()
+    assert result.stdout.count("\n") > 0
+    assert reminders == 0
+    assert outbox == 0
+
+
+def test_utc_instant_is_read_in_regency_time(loaded_db_url):
+    # 00:59 UTC is 07:59 in Jakarta, 01:00 UTC is 08:00.
+    settings = settings_for(loaded_db_url)
+    with Session(get_engine(loaded_db_url)) as session:
+        early = due_reminders(
+            session, settings, datetime.fromisoformat("2026-05-07T00:59:00+00:00")
+        )
+        on_time = due_reminders(
+            session, settings, datetime.fromisoformat("2026-05-07T01:00:00+00:00")
+        )
+    assert early == []
+    assert on_time
