@@ -258,3 +258,21 @@ def test_utc_instant_is_read_in_regency_time(loaded_db_url):
         )
     assert early == []
     assert on_time
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("EMONEV_REMINDER_DAYS_BEFORE", "3,x"),
+        ("EMONEV_REMINDER_DAYS_BEFORE", "-1"),
+        ("EMONEV_REMINDER_TIME", "8 pagi"),
+        ("EMONEV_REMINDER_EVERY_DAYS_AFTER", "0"),
+        ("EMONEV_REMINDER_MAX_DAYS_AFTER", "dua"),
+        ("EMONEV_SWEEP_INTERVAL", "0"),
+    ],
+)
+def test_invalid_reminder_setting_rejected(name, value):
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError, match=name):
+        load_settings({name: value})
