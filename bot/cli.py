@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -185,28 +185,34 @@ def _print_outbox(engine, phone: str, seen: int) -> int:
 @click.option("--at", "at_text", help="Instant to sweep for, ISO-8601; a time "
               "without offset is read in EMONEV_TIMEZONE. Default: now.")
 @click.option("--dry-run", is_flag=True,
-              help="Print one line per due reminder and send nothing.")
+              help="Print one line per reminder a sweep would send now, and send "
+              "nothing.")
 def remind_command(at_text: str | None, dry_run: bool) -> None:
     """Run the reminder sweep once: record and send the reminders due."""
     from bot.outbound import enqueue_delivery
-    from bot.reminders import due_reminders, sweep
+    from bot.config import MAX_REMINDER_DAYS
+    from bot.reminders import already_recorded, due_reminders, sweep
     from models.types import utcnow
 
     settings = _settings()
     at = utcnow()
-    if at_text:
+    if at_text is not None:
         try:
             at = datetime.fromisoformat(at_text)
-        except ValueError as exc:
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=settings.tz)
+            at.astimezone(settings.tz) + timedelta(days=MAX_REMINDER_DAYS)
+        except (ValueError, OverflowError) as exc:
             raise click.ClickException(
-                f"--at {at_text!r} is not an ISO-8601 time; use e.g. 2026-05-07T08:00"
+                f"--at {at_text!r} is not a usable ISO-8601 time; use e.g. "
+                "2026-05-07T08:00 (read in EMONEV_TIMEZONE) or 2026-05-07T01:00+00:00."
             ) from exc
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=settings.tz)
     engine = get_engine(settings.DATABASE_URL)
     if dry_run:
         with Session(engine) as session:
             for item in due_reminders(session, settings, at):
+                if already_recorded(session, item):
+                    continue
                 click.echo(f"{item.official_name}\t{item.agency_code}\t"
                            f"{item.period_code}\t{item.kind}")
         return

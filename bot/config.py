@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
@@ -144,27 +145,55 @@ def validate(settings: Settings) -> None:
             )
 
 
+# Reminder day counts beyond a year are typing mistakes, and far larger ones
+# overflow date arithmetic.
+MAX_REMINDER_DAYS = 366
+# A sweep must run at least hourly, so that every reminder day has a sweep
+# after the reminder time however late that time is.
+MAX_SWEEP_INTERVAL = 3600
+_DAYS_LIST = re.compile(r"[0-9]+(,[0-9]+)*")
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+_CLOCK_TIME = re.compile(r"[0-9]{2}:[0-9]{2}")
+
+
 def validate_reminders(settings: Settings) -> None:
-    """Raise ConfigError naming the reminder setting that cannot be read."""
-    checks = {
-        "EMONEV_REMINDER_DAYS_BEFORE": lambda: settings.reminder_days_before,
-        "EMONEV_REMINDER_TIME": lambda: settings.reminder_time,
-        "EMONEV_REMINDER_EVERY_DAYS_AFTER": lambda: settings.reminder_every_days_after,
-        "EMONEV_REMINDER_MAX_DAYS_AFTER": lambda: settings.reminder_max_days_after,
-        "EMONEV_SWEEP_INTERVAL": lambda: settings.sweep_interval,
+    """Raise ConfigError naming the reminder setting that is invalid and why."""
+    days = settings.EMONEV_REMINDER_DAYS_BEFORE.replace(" ", "")
+    if not _DAYS_LIST.fullmatch(days):
+        raise ConfigError(
+            f"EMONEV_REMINDER_DAYS_BEFORE={settings.EMONEV_REMINDER_DAYS_BEFORE!r} "
+            "is invalid: use comma-separated whole days before the deadline, such "
+            "as 3,1,0 (0 is the deadline day)."
+        )
+    if max(settings.reminder_days_before) > MAX_REMINDER_DAYS:
+        raise ConfigError(
+            f"EMONEV_REMINDER_DAYS_BEFORE={days!r} is invalid: days must be at "
+            f"most {MAX_REMINDER_DAYS}."
+        )
+    if not _CLOCK_TIME.fullmatch(settings.EMONEV_REMINDER_TIME) or _bad_time(settings):
+        raise ConfigError(
+            f"EMONEV_REMINDER_TIME={settings.EMONEV_REMINDER_TIME!r} is invalid: use "
+            "a local time as HH:MM, such as 08:00, without a time zone."
+        )
+    limits = {
+        "EMONEV_REMINDER_EVERY_DAYS_AFTER": (1, MAX_REMINDER_DAYS),
+        "EMONEV_REMINDER_MAX_DAYS_AFTER": (1, MAX_REMINDER_DAYS),
+        "EMONEV_SWEEP_INTERVAL": (1, MAX_SWEEP_INTERVAL),
     }
-    for name, read in checks.items():
-        try:
-            value = read()
-        except ValueError as exc:
+    for name, (low, high) in limits.items():
+        text = getattr(settings, name)
+        if not _WHOLE_NUMBER.fullmatch(text) or not low <= int(text) <= high:
             raise ConfigError(
-                f"{name}={getattr(settings, name)!r} is invalid: use comma-separated "
-                "whole days (3,1,0), a time as HH:MM, or a whole number."
-            ) from exc
-        if isinstance(value, int) and value < 1:
-            raise ConfigError(f"{name} must be at least 1, got {value}.")
-        if isinstance(value, list) and any(day < 0 for day in value):
-            raise ConfigError(f"{name} must list days of 0 or more, got {value}.")
+                f"{name}={text!r} is invalid: use a whole number from {low} to {high}."
+            )
+
+
+def _bad_time(settings: Settings) -> bool:
+    try:
+        settings.reminder_time
+    except ValueError:
+        return True
+    return False
 
 
 def validate_api_url(url: str) -> None:

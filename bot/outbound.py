@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 # Twilio rejects a WhatsApp body longer than this (error 21617).
 MAX_BODY = 1600
 SENDING = "sending"
+# Twilio errors that say "not now" rather than "never": 63018 is a rate or
+# messaging limit of the sender.
+RETRYABLE_CODES = frozenset({63018})
 
 
 def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
@@ -130,6 +133,14 @@ def deliver(outbox_id: int, settings: Settings | None = None) -> str:
             to=f"whatsapp:{row.phone}", body=row.body,
         )
     except TwilioRestException as exc:
+        if exc.status == 429 or exc.status >= 500 or exc.code in RETRYABLE_CODES:
+            # NOTE: retried by the outbox sweep every minute, without backoff
+            # or a limit on attempts.
+            logger.warning("outbox %s: Twilio busy for %s (HTTP %s, error %s), "
+                           "left pending for a retry",
+                           outbox_id, mask(row.phone), exc.status, exc.code)
+            _release(engine, outbox_id)
+            return OutboxStatus.PENDING
         logger.warning("outbox %s: Twilio rejected the message to %s (error %s)",
                        outbox_id, mask(row.phone), exc.code)
         _finish(engine, outbox_id, OutboxStatus.FAILED, error=f"{exc.code}: {exc.msg}"[:400])

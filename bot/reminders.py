@@ -29,9 +29,11 @@ class Due:
 
     official_id: int
     official_name: str
+    agency_id: int
     agency_code: str
     period_id: int
     period_code: str
+    deadline: date
     kind: str
 
 
@@ -79,8 +81,8 @@ def due_reminders(session: Session, settings: Settings, at: datetime) -> list[Du
         if kind is None:
             continue
         for agency, official in _unreported_operators(session, period):
-            due.append(Due(official.id, official.name, agency.code, period.id,
-                           period.code, kind))
+            due.append(Due(official.id, official.name, agency.id, agency.code,
+                           period.id, period.code, period.deadline, kind))
     return sorted(due, key=lambda d: (d.official_id, d.period_id))
 
 
@@ -134,6 +136,7 @@ def sweep(session: Session, settings: Settings, at: datetime) -> list[int]:
                     Reminder.official_id == official_id,
                     Reminder.period_id == item.period_id,
                     Reminder.kind == item.kind,
+                    Reminder.deadline == item.deadline,
                 )
             ).one()
             reminder.outbox_id = rows[0].id
@@ -144,16 +147,43 @@ def sweep(session: Session, settings: Settings, at: datetime) -> list[int]:
 
 
 def _record(session: Session, item: Due, at: datetime) -> bool:
+    """Insert the reminder unless it exists or the report was submitted since.
+
+    The report is read again here, after `due_reminders`: on PostgreSQL a
+    concurrent sweep's inserts can hold this one up while the agency submits.
+    """
+    submitted = session.exec(
+        select(Report.id).where(
+            Report.agency_id == item.agency_id,
+            Report.period_id == item.period_id,
+            Report.status != ReportStatus.DRAFT,
+        )
+    ).first()
+    if submitted is not None:
+        return False
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(Reminder)
         .values(official_id=item.official_id, period_id=item.period_id,
-                kind=item.kind, created_at=at)
-        .on_conflict_do_nothing(index_elements=["official_id", "period_id", "kind"])
+                kind=item.kind, deadline=item.deadline, created_at=at)
+        .on_conflict_do_nothing(
+            index_elements=["official_id", "period_id", "kind", "deadline"]
+        )
         .returning(Reminder.id)
     )
     return session.execute(statement).scalar() is not None
+
+
+def already_recorded(session: Session, item: Due) -> bool:
+    return session.exec(
+        select(Reminder.id).where(
+            Reminder.official_id == item.official_id,
+            Reminder.period_id == item.period_id,
+            Reminder.kind == item.kind,
+            Reminder.deadline == item.deadline,
+        )
+    ).first() is not None
 
 
 def compose(
@@ -182,6 +212,8 @@ def _relative(lang: str, deadline: date, today: date) -> str:
     days = (deadline - today).days
     if days == 0:
         return t(lang, "reminder.today")
+    if days == 1:
+        return t(lang, "reminder.tomorrow")
     if days > 0:
         return t(lang, "reminder.days_left", days=days)
     return t(lang, "reminder.days_late", days=-days)
@@ -206,6 +238,8 @@ def run_sweep(at: str | None = None) -> dict:
 
     settings = current_app.config["SETTINGS"]
     moment = datetime.fromisoformat(at) if at else utcnow()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.tz)
     with session_scope(get_engine(settings.DATABASE_URL)) as session:
         outbox_ids = sweep(session, settings, moment)
     enqueue_delivery(settings, outbox_ids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -137,7 +137,7 @@ class Reminder(SQLModel, table=True):
     """
 
     __table_args__ = (
-        UniqueConstraint("official_id", "period_id", "kind"),
+        UniqueConstraint("official_id", "period_id", "kind", "deadline"),
         # Serves "when were this agency's operators last reminded".
         Index("ix_reminder_official_created", "official_id", "created_at"),
     )
@@ -147,5 +147,8 @@ class Reminder(SQLModel, table=True):
     period_id: int = Field(foreign_key="period.id")
     # `before-3`, `deadline`, `after-2`: days relative to the deadline.
     kind: str = Field(max_length=20)
+    # The deadline the kind counts from: a deadline moved by a re-import
+    # starts its reminders afresh.
+    deadline: date
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

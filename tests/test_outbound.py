@@ -259,6 +259,22 @@ def test_deliver_twilio_error_fails(loaded_db_url, twilio_double, caplog):
     assert "63016" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("status", "code"), [(429, None), (500, None), (503, None), (429, 63018)]
+)
+def test_deliver_busy_twilio_retryable(loaded_db_url, twilio_double, status, code):
+    settings = twilio_settings(loaded_db_url, twilio_double.url)
+    [outbox_id] = add_outbox(loaded_db_url, settings, "Pengingat laporan.")
+    twilio_double.fail_next(status, code=code)
+    first = deliver(outbox_id, settings)
+    second = deliver(outbox_id, settings)
+    row = outbox_row(loaded_db_url, outbox_id)
+    assert first == OutboxStatus.PENDING
+    assert second == OutboxStatus.SENT
+    assert row.status == OutboxStatus.SENT
+    assert len(twilio_double.messages_to(row.phone)) == 1
+
+
 def test_deliver_connection_error_retryable(loaded_db_url, twilio_double, caplog):
     closed = twilio_settings(loaded_db_url, f"http://127.0.0.1:{free_port()}")
     [outbox_id] = add_outbox(loaded_db_url, closed, "Laporan Dinkes diterima.")

@@ -276,3 +276,93 @@ def test_invalid_reminder_setting_rejected(name, value):
 
     with pytest.raises(ConfigError, match=name):
         load_settings({name: value})
+
+
+def test_moved_deadline_gets_its_reminders(loaded_db_url):
+    settings = settings_for(loaded_db_url)
+    engine = get_engine(loaded_db_url)
+    with session_scope(engine) as session:
+        sweep(session, settings, local(THREE_DAYS_BEFORE))
+    with session_scope(engine) as session:
+        period = session.exec(select(Period).where(Period.code == APRIL)).one()
+        period.deadline = date(2026, 5, 20)
+        session.add(period)
+    with session_scope(engine) as session:
+        again = sweep(session, settings, local("2026-05-17 08:00"))
+    assert len(again) == len(unreported_operators(loaded_db_url, APRIL))
+
+
+def test_submission_during_sweep_is_respected(loaded_db_url, monkeypatch):
+    import bot.reminders
+
+    settings = settings_for(loaded_db_url)
+    engine = get_engine(loaded_db_url)
+    with Session(engine) as session:
+        stale = due_reminders(session, settings, local(THREE_DAYS_BEFORE))
+    chat = Chat(loaded_db_url, DINKES_OPERATOR, at="2026-05-06 09:00")
+    chat.send("lapor april")
+    for answer in ("20 M", "15", "40", "-", "-", "sdh", "kontrak"):
+        chat.send(answer)
+    assert "Terkirim" in chat.send("ya", at="2026-05-07 07:59:59")
+    monkeypatch.setattr(bot.reminders, "due_reminders", lambda *args: stale)
+    with session_scope(engine) as session:
+        sweep(session, settings, local(THREE_DAYS_BEFORE))
+    with Session(engine) as session:
+        phones = set(
+            session.exec(
+                select(Official.phone).join(
+                    Reminder, Reminder.official_id == Official.id
+                )
+            ).all()
+        )
+    assert DINKES_OPERATOR not in phones
+    assert "+6281200000002" not in phones
+    assert "+6281200000003" in phones
+
+
+def test_dry_run_after_sweep_lists_nothing(sqlite_loaded_url):
+    settings = settings_for(sqlite_loaded_url)
+    with session_scope(get_engine(sqlite_loaded_url)) as session:
+        sweep(session, settings, local(THREE_DAYS_BEFORE))
+    result = _dry_run(sqlite_loaded_url, "2026-05-07T09:00", "UTC")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("moment", ["", "kemarin", "9999-12-31T20:00"])
+def test_remind_rejects_bad_instant(sqlite_loaded_url, moment):
+    result = _dry_run(sqlite_loaded_url, moment, "UTC")
+    assert result.returncode != 0
+    assert "--at" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sweep_job_reads_naive_time_locally(sqlite_loaded_url):
+    from app import create_app
+    from bot.reminders import run_sweep
+
+    app = create_app({"DATABASE_URL": sqlite_loaded_url, "REDIS_URL": ""})
+    with app.app_context():
+        early = run_sweep("2026-05-07T07:30")
+        on_time = run_sweep("2026-05-07T08:00")
+    assert early == {"messages": 0}
+    assert on_time["messages"] == len(unreported_operators(sqlite_loaded_url, APRIL))
+
+
+def test_english_reminder_says_tomorrow(sqlite_loaded_url):
+    with session_scope(get_engine(sqlite_loaded_url)) as session:
+        official = session.exec(
+            select(Official).where(Official.phone == DINKES_OPERATOR)
+        ).one()
+        official.language = "en"
+        session.add(official)
+    settings = settings_for(sqlite_loaded_url)
+    with session_scope(get_engine(sqlite_loaded_url)) as session:
+        sweep(session, settings, local("2026-05-09 08:00"))
+    with Session(get_engine(sqlite_loaded_url)) as session:
+        body = session.exec(
+            select(Outbox.body).where(Outbox.phone == DINKES_OPERATOR)
+        ).one()
+    assert "E-Monev reminder" in body
+    assert "tomorrow" in body
+    assert "Sunday, 10 May 2026" in body

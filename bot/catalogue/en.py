@@ -202,6 +202,7 @@ TEXTS = {
     "reminder.agency": "Reports of {agency} not yet sent:",
     "reminder.period": "• *{label}*: due *{deadline}* ({when}), {missing}.",
     "reminder.how": "Type *lapor* to start.",
+    "reminder.tomorrow": "tomorrow",
     "reminder.today": "today",
     "reminder.days_left": "in {days} days",
     "reminder.days_late": "{days} days late",

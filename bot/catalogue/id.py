@@ -218,6 +218,7 @@ TEXTS = {
     "reminder.agency": "Laporan {agency} yang belum masuk:",
     "reminder.period": "• *{label}*: batas *{deadline}* ({when}), {missing}.",
     "reminder.how": "Ketik *lapor* untuk mulai.",
+    "reminder.tomorrow": "besok",
     "reminder.today": "hari ini",
     "reminder.days_left": "{days} hari lagi",
     "reminder.days_late": "terlambat {days} hari",

@@ -29,13 +29,14 @@ def upgrade() -> None:
     sa.Column('official_id', sa.Integer(), nullable=False),
     sa.Column('period_id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
     sa.Column('outbox_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['official_id'], ['official.id'], ),
     sa.ForeignKeyConstraint(['outbox_id'], ['outbox.id'], ),
     sa.ForeignKeyConstraint(['period_id'], ['period.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('official_id', 'period_id', 'kind')
+    sa.UniqueConstraint('official_id', 'period_id', 'kind', 'deadline')
     )
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.create_index('ix_reminder_official_created', ['official_id', 'created_at'], unique=False)
