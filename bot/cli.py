@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app app migrate|import-data|export|chat`."""
+"""Command-line tools of the app, run as `flask --app app COMMAND`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(chat_command)
     app.cli.add_command(remind_command)
+    app.cli.add_command(history_command)
 
 
 def _settings():
@@ -220,3 +221,57 @@ def remind_command(at_text: str | None, dry_run: bool) -> None:
         outbox_ids = sweep(session, settings, at)
     enqueue_delivery(settings, outbox_ids)
     click.echo(f"{len(outbox_ids)} reminder messages queued.", err=True)
+
+
+@click.command("history")
+@click.option("--agency", "agency_code", required=True, help="Agency code, e.g. DINKES.")
+@click.option("--period", "period_code", required=True, help="Period code, e.g. 2026-03.")
+def history_command(agency_code: str, period_code: str) -> None:
+    """Print every change of one report's values, oldest first.
+
+    Columns: local time, indicator, old value, new value, who, channel, reason.
+    """
+    from models import Indicator, Official, Report, ValueChange
+
+    settings = _settings()
+    with Session(get_engine(settings.DATABASE_URL)) as session:
+        agency = session.exec(select(Agency).where(Agency.code == agency_code)).first()
+        period = session.exec(select(Period).where(Period.code == period_code)).first()
+        if agency is None or period is None:
+            missing = "agency" if agency is None else "period"
+            raise click.ClickException(
+                f"The {missing} {agency_code if agency is None else period_code!r} "
+                "was not found; use the codes of agencies.csv and periods.csv."
+            )
+        report = session.exec(
+            select(Report).where(
+                Report.agency_id == agency.id, Report.period_id == period.id
+            )
+        ).first()
+        if report is None:
+            click.echo(f"{agency.code} has no report for {period.code}.", err=True)
+            return
+        rows = session.exec(
+            select(ValueChange, Indicator, Official)
+            .join(Indicator, Indicator.id == ValueChange.indicator_id)
+            .outerjoin(Official, Official.id == ValueChange.official_id)
+            .where(ValueChange.report_id == report.id)
+            .order_by(ValueChange.created_at, ValueChange.id)
+        ).all()
+        for change, indicator, official in rows:
+            when = change.created_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M:%S")
+            click.echo("\t".join([
+                when,
+                indicator.code,
+                _shown(change.old_number, change.old_text),
+                _shown(change.new_number, change.new_text),
+                official.name if official else "system",
+                change.channel,
+                change.reason or "",
+            ]))
+
+
+def _shown(number, text) -> str:
+    if number is not None:
+        return format(number, "f")
+    return text if text is not None else "(none)"

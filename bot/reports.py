@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from bot.periods import applicable_indicators, is_on_time
 from models import (
     Agency,
+    Channel,
     Budget,
     Indicator,
     Official,
@@ -21,6 +22,7 @@ from models import (
     Report,
     ReportStatus,
     ReportValue,
+    ValueChange,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,14 +91,16 @@ def store_value(
     is_none: bool = False,
     official: Official | None,
     now: datetime,
+    channel: str = Channel.WHATSAPP,
+    reason: str | None = None,
 ) -> ReportValue:
-    """Insert or update the report's value for one indicator."""
-    value = session.exec(
-        select(ReportValue).where(
-            ReportValue.report_id == report.id,
-            ReportValue.indicator_id == indicator.id,
-        )
-    ).first()
+    """Insert or update the report's value for one indicator, and audit it.
+
+    A change is recorded with the old and new value whenever the value or its
+    raw text changes; storing the same answer again records nothing.
+    """
+    value = _find_value(session, report, indicator)
+    old = None if value is None else (value.raw_text, value.number, _text_of(value))
     if value is None:
         value = ReportValue(report_id=report.id, indicator_id=indicator.id)
     value.raw_text = raw_text
@@ -108,20 +112,50 @@ def store_value(
     report.updated_at = now
     session.add(value)
     session.add(report)
+    new = (raw_text, number, _text_of(value))
+    if old != new:
+        session.add(ValueChange(
+            report_id=report.id, indicator_id=indicator.id,
+            old_raw_text=old[0] if old else None,
+            old_number=old[1] if old else None,
+            old_text=old[2] if old else None,
+            new_raw_text=raw_text, new_number=number, new_text=new[2],
+            official_id=official.id if official else None,
+            channel=channel, reason=reason, created_at=now,
+        ))
     session.flush()
     return value
 
 
-def clear_value(session: Session, report: Report, indicator: Indicator) -> None:
-    value = session.exec(
+def _find_value(session: Session, report: Report, indicator: Indicator):
+    return session.exec(
         select(ReportValue).where(
             ReportValue.report_id == report.id,
             ReportValue.indicator_id == indicator.id,
         )
     ).first()
-    if value is not None:
-        session.delete(value)
-        session.flush()
+
+
+def _text_of(value: ReportValue) -> str | None:
+    """Return the text side of a value, with an optional "none" answer as `-`."""
+    return "-" if value.is_none else value.text
+
+
+def clear_value(
+    session: Session, report: Report, indicator: Indicator, now: datetime,
+    channel: str = Channel.COMPUTED,
+) -> None:
+    """Delete the report's value for one indicator, auditing the removal."""
+    value = _find_value(session, report, indicator)
+    if value is None:
+        return
+    session.add(ValueChange(
+        report_id=report.id, indicator_id=indicator.id,
+        old_raw_text=value.raw_text, old_number=value.number,
+        old_text=_text_of(value), channel=channel, created_at=now,
+    ))
+    session.delete(value)
+    session.flush()
 
 
 def evaluate_formula(formula: str, variables: dict[str, Decimal]) -> Decimal | None:
@@ -179,12 +213,12 @@ def refresh_computed(
             continue
         result = evaluate_formula(indicator.formula, variables)
         if result is None:
-            clear_value(session, report, indicator)
+            clear_value(session, report, indicator, now)
             continue
         result = result.quantize(Decimal("0.0001"))
         store_value(
             session, report, indicator, raw_text="", number=result,
-            official=None, now=now,
+            official=None, now=now, channel=Channel.COMPUTED,
         )
 
 

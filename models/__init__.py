@@ -1,5 +1,7 @@
 """Database tables of the product, declared with SQLModel."""
 
+from models.audit import Channel, ValueChange
+
 from models.regency import (
     NUMERIC_TYPES,
     Agency,
@@ -32,6 +34,7 @@ __all__ = [
     "Agency",
     "AgencyAlias",
     "Budget",
+    "Channel",
     "Conversation",
     "ConversationStatus",
     "Holiday",
@@ -50,4 +53,5 @@ __all__ = [
     "ReportStatus",
     "ReportValue",
     "Role",
+    "ValueChange",
 ]
