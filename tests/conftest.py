@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -37,6 +38,7 @@ def pytest_configure(config):
     install_network_guard()
 
 
+@functools.cache
 def _postgres_available() -> bool:
     try:
         with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
