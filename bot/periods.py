@@ -75,7 +75,11 @@ def applicable_indicators(
             .order_by(Indicator.position)
         ).all()
         cache[period.periodicity] = rows
-    return [indicator for indicator in rows if indicator.applies(agency)]
+    applicable = session.info.setdefault("applicable_indicators", {})
+    key = (agency.id, period.periodicity)
+    if key not in applicable:
+        applicable[key] = [indicator for indicator in rows if indicator.applies(agency)]
+    return list(applicable[key])
 
 
 def open_periods(

@@ -52,13 +52,16 @@ def load_report(ctx: Context) -> Report:
 
 
 def load_queue(ctx: Context) -> list[Indicator]:
-    by_id = {
-        indicator.id: indicator
-        for indicator in applicable_indicators(
-            ctx.session, ctx.agency, load_period(ctx)
-        )
-    }
-    return [by_id[i] for i in ctx.data["queue"] if i in by_id]
+    key = ("queue", ctx.data["period_id"], tuple(ctx.data["queue"]))
+    if key not in ctx.loaded:
+        by_id = {
+            indicator.id: indicator
+            for indicator in applicable_indicators(
+                ctx.session, ctx.agency, load_period(ctx)
+            )
+        }
+        ctx.loaded[key] = [by_id[i] for i in ctx.data["queue"] if i in by_id]
+    return ctx.loaded[key]
 
 
 def find_indicator(ctx: Context, indicator_id: int) -> Indicator:
