@@ -56,6 +56,10 @@ _UNIT_AFTER = re.compile(
 _EXPONENTS = {"2": "\u00b2", "3": "\u00b3", "persegi": "\u00b2", "kubik": "\u00b3"}
 
 
+# A dash, then a space, then a digit at the start of an answer.
+_DETACHED_MINUS = re.compile(r"\s*[-\u2010-\u2015\u2212]\s+\d")
+
+
 def number_readings(text: str) -> list[Decimal]:
     """Read the one number in a free-form answer, returning each possible value.
 
@@ -68,6 +72,9 @@ def number_readings(text: str) -> list[Decimal]:
     cleaned = _strip_decoration(text)
     if not cleaned:
         raise ParseError("empty", text)
+    if _DETACHED_MINUS.match(cleaned):
+        # `- 5` may be a minus sign or a list dash, so it is not guessed.
+        raise ParseError("not_a_number", text)
     for run in _DIGIT_LIKE_RUN.finditer(cleaned):
         if _O_BESIDE_DIGIT.search(run[0]):
             raise ParseError("letter_o", text)

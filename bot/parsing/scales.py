@@ -47,8 +47,9 @@ UNIT_LETTERS = {"m": "m", "t": "ton"}
 # their abbreviations, and words such as `jutaan` ("millions of") that give no
 # exact value. `puluh`, `belas` and `ratus` after digits, as in `5 ratus`, are
 # not read either, so they are rejected too.
+# `mil` may be miliar, the English thousand or a mile, so it is asked about.
 _UNREAD_SCALES = frozenset(
-    "k b mio mln thousand thousands million millions billion billions trillion "
+    "k b mil mio mln thousand thousands million millions billion billions trillion "
     "trillions puluh puluhan belas belasan ratus ratusan".split()
 )
 # Common words and chat abbreviations within two edits of a scale word, such as

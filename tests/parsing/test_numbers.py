@@ -165,6 +165,9 @@ BAD_NUMBERS = [
     ("1" * 31, "malformed"),
     ("abc", "not_a_number"),
     ("-", "not_a_number"),
+    # A dash apart from the digits may be a list dash, not a minus sign.
+    ("- 5", "not_a_number"),
+    ("\u2013 5", "not_a_number"),
     ("dak katek", "not_a_number"),
     ("", "empty"),
     ("   ", "empty"),
@@ -173,6 +176,7 @@ BAD_NUMBERS = [
     ("dua tiga", "several_numbers"),
     # Words after the number that look like a scale but are not read as one.
     ("750k", "unknown_scale"),
+    ("5 mil", "unknown_scale"),
     ("750 K", "unknown_scale"),
     ("2 million", "unknown_scale"),
     ("3 thousand", "unknown_scale"),
