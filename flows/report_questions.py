@@ -18,6 +18,7 @@ from models import (
     ConversationStatus,
     Indicator,
     IndicatorType,
+    Official,
     Period,
     Report,
     ReportStatus,
@@ -157,6 +158,18 @@ def show_summary(ctx: Context) -> str:
 
 def store_answer(ctx: Context, indicator: Indicator, raw: str, answer) -> None:
     report = load_report(ctx)
+    previous = load_values(ctx).get(indicator.id)
+    if (
+        previous is not None
+        and previous.answered_by_id is not None
+        and previous.answered_by_id != ctx.official.id
+    ):
+        # Operators of one agency share the report: say whose answer this
+        # replaces, so that two people filling it at once notice each other.
+        colleague = ctx.session.get(Official, previous.answered_by_id)
+        ctx.say("answer.replaces_colleague",
+                name=colleague.name if colleague else "-",
+                old=display(indicator, previous, ctx.lang))
     ctx.loaded.pop(("values", report.id), None)
     reports.store_value(
         ctx.session, report, indicator, raw_text=raw, number=answer.number,

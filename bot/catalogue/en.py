@@ -209,4 +209,5 @@ TEXTS = {
     "reminder.not_started": "not started ({total} questions)",
     "reminder.draft": "draft, {filled} of {total} filled in",
     "status.last_reminded": "Operators last reminded: {when}.",
+    "answer.replaces_colleague": "ℹ️ This replaces the answer of {name}: {old}.",
 }

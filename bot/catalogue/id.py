@@ -225,4 +225,5 @@ TEXTS = {
     "reminder.not_started": "belum diisi ({total} pertanyaan)",
     "reminder.draft": "draf, {filled} dari {total} terisi",
     "status.last_reminded": "Pengingat terakhir ke operator: {when}.",
+    "answer.replaces_colleague": "ℹ️ Menggantikan jawaban {name}: {old}.",
 }

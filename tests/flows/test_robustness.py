@@ -236,3 +236,17 @@ def test_wait_at_summary_does_not_submit(sqlite_loaded_url):
     assert "Terkirim" not in reply
     report = fetch_report(sqlite_loaded_url, "DINKES", "2026-03")
     assert report.status == ReportStatus.DRAFT
+
+
+def test_colleague_answer_replacement_is_named(sqlite_loaded_url):
+    first = Chat(sqlite_loaded_url, DINKES_OPERATOR)
+    first.send("lapor maret")
+    first.send("18 M")
+    first.send("batal")
+    second = Chat(sqlite_loaded_url, "+6281200000002")
+    assert "2/7" in second.send("lapor maret")
+    reply = second.send("kembali, keuangan 20 M")
+    assert "Menggantikan jawaban Operator Dinkes 1: Rp18.000.000.000" in reply
+    assert "Rp20.000.000.000" in reply
+    again = second.send("kembali, keuangan 21 M")
+    assert "Menggantikan" not in again
