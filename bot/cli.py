@@ -202,6 +202,8 @@ def remind_command(at_text: str | None, dry_run: bool) -> None:
             at = datetime.fromisoformat(at_text)
             if at.tzinfo is None:
                 at = at.replace(tzinfo=settings.tz)
+            # The sweep adds up to MAX_REMINDER_DAYS to the local date; an
+            # instant near year 1 or 9999 would overflow there.
             at.astimezone(settings.tz) + timedelta(days=MAX_REMINDER_DAYS)
         except (ValueError, OverflowError) as exc:
             raise click.ClickException(

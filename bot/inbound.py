@@ -47,8 +47,9 @@ def handle_inbound(engine, settings: Settings, message: Inbound) -> tuple[list[s
     """Store the message, run the flow and store the replies, all or nothing.
 
     Returns the replies and the ids of outbox rows to dispatch. A MessageSid
-    seen before returns the replies stored for it, and no outbox rows; the
-    unique index makes a concurrent duplicate wait for the first and fail.
+    seen before returns the replies stored for it and no outbox rows. A
+    concurrent duplicate waits on the unique index for the first, then
+    inserts nothing.
     """
     session = Session(engine, expire_on_commit=False)
     try:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot import reports
@@ -124,30 +125,28 @@ def sweep(session: Session, settings: Settings, at: datetime) -> list[int]:
 
     outbox_ids = []
     for official_id, items in by_official.items():
-        recorded = [item for item in items if _record(session, item, at)]
+        recorded = {}
+        for item in items:
+            reminder_id = _record(session, item, at)
+            if reminder_id is not None:
+                recorded[reminder_id] = item
         if not recorded:
             continue
         official = session.get(Official, official_id)
-        body = compose(session, settings, official, recorded, at)
+        body = compose(session, settings, official, list(recorded.values()), at)
         rows = queue_message(session, settings, official, body, at)
-        for item in recorded:
-            reminder = session.exec(
-                select(Reminder).where(
-                    Reminder.official_id == official_id,
-                    Reminder.period_id == item.period_id,
-                    Reminder.kind == item.kind,
-                    Reminder.deadline == item.deadline,
-                )
-            ).one()
-            reminder.outbox_id = rows[0].id
-            session.add(reminder)
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(list(recorded)))
+            .values(outbox_id=rows[0].id)
+        )
         outbox_ids.extend(row.id for row in rows)
-    session.flush()
     return outbox_ids
 
 
-def _record(session: Session, item: Due, at: datetime) -> bool:
-    """Insert the reminder unless it exists or the report was submitted since.
+def _record(session: Session, item: Due, at: datetime) -> int | None:
+    """Insert the reminder and return its id, or None if it exists or the
+    report was submitted since.
 
     The report is read again here, after `due_reminders`: on PostgreSQL a
     concurrent sweep's inserts can hold this one up while the agency submits.
@@ -160,7 +159,7 @@ def _record(session: Session, item: Due, at: datetime) -> bool:
         )
     ).first()
     if submitted is not None:
-        return False
+        return None
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
@@ -172,7 +171,7 @@ def _record(session: Session, item: Due, at: datetime) -> bool:
         )
         .returning(Reminder.id)
     )
-    return session.execute(statement).scalar() is not None
+    return session.execute(statement).scalar()
 
 
 def already_recorded(session: Session, item: Due) -> bool:

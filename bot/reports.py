@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.periods import applicable_indicators, is_on_time
@@ -58,7 +59,7 @@ def get_or_create_report(session: Session, agency: Agency, period: Period) -> Re
     session.add(report)
     try:
         nested.commit()
-    except Exception:
+    except IntegrityError:
         nested.rollback()
         report = get_report(session, agency, period)
         if report is None:

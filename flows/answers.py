@@ -143,16 +143,22 @@ def example(indicator: Indicator, lang: str) -> str:
 
 def bounds(indicator: Indicator) -> str:
     """Write the hard bounds as `0–200 km`, or an empty string when unbounded."""
-    low = "" if indicator.minimum is None else display_number(indicator, indicator.minimum)
-    high = "" if indicator.maximum is None else display_number(indicator, indicator.maximum)
-    if not low and not high:
+    if indicator.minimum is None and indicator.maximum is None:
         return ""
+    # Rupiah and percentages carry their sign on each number; other units
+    # follow the range once.
+    unit = ""
     if indicator.type in (IndicatorType.CURRENCY, IndicatorType.PERCENT):
-        return f"{low}–{high}" if high else f"≥ {low}"
-    unit = f" {indicator.unit}" if indicator.unit else ""
-    low = "" if indicator.minimum is None else format_number(indicator.minimum)
-    high = "" if indicator.maximum is None else format_number(indicator.maximum)
-    return f"{low}–{high}{unit}" if high else f"≥ {low}{unit}"
+        def write(value: Decimal) -> str:
+            return display_number(indicator, value)
+    else:
+        write = format_number
+        if indicator.unit:
+            unit = f" {indicator.unit}"
+    low = "" if indicator.minimum is None else write(indicator.minimum)
+    if indicator.maximum is None:
+        return f"≥ {low}{unit}"
+    return f"{low}–{write(indicator.maximum)}{unit}"
 
 
 def error_text(indicator: Indicator, error: ParseError, lang: str) -> str:

@@ -64,7 +64,7 @@ class ConversationStatus(StrEnum):
 
 
 class Conversation(SQLModel, table=True):
-    """Where one official is in a dialogue; one row per official."""
+    """The dialogue state of one official, in one row per official."""
 
     id: int | None = Field(default=None, primary_key=True)
     official_id: int = Field(foreign_key="official.id", unique=True)
