@@ -1,6 +1,17 @@
 """Database tables of the product, declared with SQLModel."""
 
-from models.audit import Channel, ValueChange
+from models.audit import (
+    Channel,
+    EventKind,
+    FlagSource,
+    FlagStatus,
+    ReportEvent,
+    Resolution,
+    Rule,
+    RuleKind,
+    ValueChange,
+    ValueFlag,
+)
 
 from models.regency import (
     NUMERIC_TYPES,
@@ -36,6 +47,9 @@ __all__ = [
     "Budget",
     "Channel",
     "Conversation",
+    "EventKind",
+    "FlagSource",
+    "FlagStatus",
     "ConversationStatus",
     "Holiday",
     "ImportRun",
@@ -50,8 +64,13 @@ __all__ = [
     "Periodicity",
     "Reminder",
     "Report",
+    "ReportEvent",
     "ReportStatus",
+    "Resolution",
     "ReportValue",
     "Role",
+    "Rule",
+    "RuleKind",
     "ValueChange",
+    "ValueFlag",
 ]

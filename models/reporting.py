@@ -13,8 +13,18 @@ from models.types import ExactDecimal, UTCDateTime, utcnow
 
 
 class ReportStatus(StrEnum):
+    """Where a report stands: draft, submitted, then through review.
+
+    A supervisor's flag moves a submitted report to `needs_correction`; the
+    official's answer to `corrected`; the supervisor's approval of the last
+    open flag, or `verifikasi`, to `verified`.
+    """
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    NEEDS_CORRECTION = "needs_correction"
+    CORRECTED = "corrected"
+    VERIFIED = "verified"
 
 
 class Report(SQLModel, table=True):
@@ -34,6 +44,10 @@ class Report(SQLModel, table=True):
     on_time: bool | None = Field(default=None)
     receipt_no: str | None = Field(default=None, max_length=80)
     submission_count: int = Field(default=0)
+    verified_by_id: int | None = Field(default=None, foreign_key="official.id")
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set by an admin's unlock: edits are allowed until then despite the lock.
+    unlocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
