@@ -22,6 +22,12 @@ class Intent(StrEnum):
     CANCEL = "cancel"
     SKIP = "skip"
     BACK = "back"
+    FLAG = "flag"
+    APPROVE = "approve"
+    REJECT = "reject"
+    VERIFY = "verify"
+    UNLOCK = "unlock"
+    CORRECTIONS = "corrections"
     UNKNOWN = "unknown"
 
 
@@ -45,6 +51,12 @@ COMMAND_WORDS = {
     Intent.SKIP: ("lewati", "lewat", "lwt", "skip"),
     Intent.BACK: ("kembali", "back", "balik", "sebelumnya"),
     Intent.DEADLINE: ("batas", "deadline", "tenggat"),
+    Intent.FLAG: ("tandai", "flag"),
+    Intent.APPROVE: ("setuju", "approve", "acc"),
+    Intent.REJECT: ("tolak", "reject"),
+    Intent.VERIFY: ("verifikasi", "verify"),
+    Intent.UNLOCK: ("buka", "unlock"),
+    Intent.CORRECTIONS: ("perbaikan", "koreksi", "corrections"),
 }
 # Typos are only guessed for these; `isi` or `cek` are too short to guess.
 TYPO_CANDIDATES = ("lapor", "status", "bantuan", "lanjut", "belum")

@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot import review
 from bot.periods import applicable_indicators, is_on_time
 from models import (
     Agency,
-    Channel,
     Budget,
+    Channel,
+    EventKind,
+    FlagSource,
     Indicator,
     Official,
     Period,
@@ -223,6 +226,27 @@ def refresh_computed(
         )
 
 
+def previous_value(
+    session: Session, agency: Agency, indicator: Indicator, period: Period
+) -> tuple[Period, ReportValue] | None:
+    """Return the nearest earlier period of the same year and kind with a value."""
+    row = session.exec(
+        select(Period, ReportValue)
+        .join(Report, Report.period_id == Period.id)
+        .join(ReportValue, ReportValue.report_id == Report.id)
+        .where(
+            Report.agency_id == agency.id,
+            ReportValue.indicator_id == indicator.id,
+            ReportValue.number != None,  # noqa: E711  (SQL comparison)
+            Period.periodicity == period.periodicity,
+            Period.start < period.start,
+            Period.start >= period.start.replace(month=1, day=1),
+        )
+        .order_by(Period.start.desc())
+    ).first()
+    return tuple(row) if row else None
+
+
 def missing_required(
     session: Session, report: Report, agency: Agency, period: Period
 ) -> list[Indicator]:
@@ -243,8 +267,17 @@ def submit(
     now: datetime,
     tz: ZoneInfo,
 ) -> Report:
-    """Mark the report submitted; the first submission fixes on-time status."""
-    report.status = ReportStatus.SUBMITTED
+    """Mark the report submitted; the first submission fixes on-time status.
+
+    A report under a supervisor's review keeps its review status until the
+    supervisor decides.
+    """
+    under_review = any(
+        flag.source == FlagSource.SUPERVISOR
+        for flag in review.pending_flags(session, report)
+    )
+    if not under_review:
+        report.status = ReportStatus.SUBMITTED
     report.submitted_by_id = official.id
     report.submitted_at = now
     report.submission_count += 1
@@ -257,6 +290,8 @@ def submit(
     )
     report.updated_at = now
     session.add(report)
+    review.record(session, report, EventKind.SUBMITTED, official=official, now=now,
+                  note=report.receipt_no)
     session.flush()
     logger.info(
         "official %s: submitted report %s (agency %s, period %s, on_time=%s)",

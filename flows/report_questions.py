@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot import reports
+from bot import locking, reports, review
 from bot.i18n import period_label
 from bot.parsing import ParseError
 from bot.periods import applicable_indicators
@@ -31,6 +31,14 @@ class State(StrEnum):
     CONFIRM_READING = "confirm_reading"
     SUMMARY = "summary"
     OFFER_NEXT = "offer_next"
+    # Waiting for a corrected value or `tetap <alasan>` after a check's flag.
+    CHECK = "check"
+    # Waiting for yes or no to "previous cumulative + this month = total?".
+    CONFIRM_SUM = "confirm_sum"
+
+
+class ReportLocked(Exception):
+    """The report locked after its deadline; an admin must unlock it first."""
 
 
 # --- reading the report -------------------------------------------------------
@@ -139,13 +147,17 @@ def show_summary(ctx: Context) -> str:
     period, report = load_period(ctx), load_report(ctx)
     values = load_values(ctx)
     lines = []
+    flagged = {
+        flag.indicator_id for flag in review.pending_flags(ctx.session, report)
+    }
+    mark = ctx.text("summary.flagged")
     for n, indicator in enumerate(load_queue(ctx), 1):
         shown = display(indicator, values.get(indicator.id), ctx.lang)
-        lines.append(f"{n}. {indicator.name}: {shown}")
+        lines.append(f"{n}. {indicator.name}: {shown}{mark if indicator.id in flagged else ''}")
     for indicator in applicable_indicators(ctx.session, ctx.agency, period):
         if indicator.computed and indicator.id in values:
             shown = display(indicator, values[indicator.id], ctx.lang)
-            lines.append(f"• {indicator.name}: {shown}")
+            lines.append(f"• {indicator.name}: {shown}{mark if indicator.id in flagged else ''}")
     ctx.say(
         "summary",
         label=period_label(period, ctx.lang),
@@ -156,8 +168,12 @@ def show_summary(ctx: Context) -> str:
     return State.SUMMARY
 
 
-def store_answer(ctx: Context, indicator: Indicator, raw: str, answer) -> None:
+def store_answer(
+    ctx: Context, indicator: Indicator, raw: str, answer, reason: str | None = None
+) -> None:
     report = load_report(ctx)
+    if locking.is_locked(report, load_period(ctx), ctx.now, ctx.settings):
+        raise ReportLocked(report.id)
     previous = load_values(ctx).get(indicator.id)
     if (
         previous is not None
@@ -174,7 +190,12 @@ def store_answer(ctx: Context, indicator: Indicator, raw: str, answer) -> None:
     reports.store_value(
         ctx.session, report, indicator, raw_text=raw, number=answer.number,
         text=answer.text, is_none=answer.is_none, official=ctx.official, now=ctx.now,
+        reason=reason,
     )
+    if report.status == ReportStatus.VERIFIED:
+        # A changed value needs a new verification.
+        report.status = ReportStatus.SUBMITTED
+        ctx.session.add(report)
     period = load_period(ctx)
     if any(
         other.computed and indicator.code in other.formula

@@ -9,6 +9,7 @@ from bot.i18n import long_date, period_label, t
 from bot.intents import Intent, interrupting_command, step_command
 from bot.parsing import parse_yes_no
 from bot.periods import open_periods
+from flows import checking
 from flows.answers import find_mention
 from flows.context import Context
 from flows.report_questions import (
@@ -48,9 +49,16 @@ def summary(ctx: Context, text: str) -> str | None:
             return State.SUMMARY
         update_data(ctx, editing=True)
         return ask(ctx, queue[number - 1])
+    pairs = checking.split_mentions(text, load_queue(ctx))
+    if len(pairs) > 1:
+        update_data(ctx, editing=True)
+        return checking.fill(ctx, pairs)
     mention = find_mention(text, load_queue(ctx))
     if mention is not None and mention[1]:
-        edit_by_mention(ctx, *mention)
+        if edit_by_mention(ctx, *mention):
+            doubt = checking.check_edit(ctx, mention[0])
+            if doubt is not None:
+                return doubt
         return show_summary(ctx)
 
     decision = parse_yes_no(text)

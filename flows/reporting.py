@@ -14,12 +14,18 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from bot import reports
+from bot import locking, reports
 from bot.i18n import long_date, period_label
 from bot.intents import Intent, interrupting_command, step_command
-from bot.parsing import ParseError, format_rupiah, parse_choice, parse_yes_no
-from bot.periods import OPEN_BEFORE_END_DAYS, applicable_indicators, open_periods
+from bot.parsing import ParseError, format_rupiah, parse_choice, parse_period, parse_yes_no
+from bot.periods import (
+    OPEN_BEFORE_END_DAYS,
+    applicable_indicators,
+    open_periods,
+    resolve,
+)
 from flows.answers import display, error_text, find_mention, parse_answer
+from flows import checking
 from flows.context import Context
 from flows.report_questions import (
     State,
@@ -60,13 +66,7 @@ def begin(
         ctx.say("report.not_operator")
         return None
     if period is not None:
-        if not applicable_indicators(ctx.session, ctx.agency, period):
-            ctx.say("report.nothing_to_report", period=period_label(period, ctx.lang))
-            return None
-        opens_on = period.end - timedelta(days=OPEN_BEFORE_END_DAYS)
-        if opens_on > ctx.today:
-            ctx.say("report.not_open_yet", label=period_label(period, ctx.lang),
-                    opens=long_date(opens_on, ctx.lang))
+        if not can_open(ctx, period):
             return None
         return open_report(ctx, period)
 
@@ -89,6 +89,72 @@ def begin(
     if len(periods) > len(shown):
         ctx.say("report.more_periods", count=len(periods) - len(shown))
     return State.CHOOSE_PERIOD
+
+
+def can_open(ctx: Context, period: Period) -> bool:
+    """Say why the agency cannot report `period` now, or return True."""
+    if not applicable_indicators(ctx.session, ctx.agency, period):
+        ctx.say("report.nothing_to_report", period=period_label(period, ctx.lang))
+        return False
+    opens_on = period.end - timedelta(days=OPEN_BEFORE_END_DAYS)
+    if opens_on > ctx.today:
+        ctx.say("report.not_open_yet", label=period_label(period, ctx.lang),
+                opens=long_date(opens_on, ctx.lang))
+        return False
+    report = reports.get_report(ctx.session, ctx.agency, period) or Report()
+    if locking.is_locked(report, period, ctx.now, ctx.settings):
+        say_locked(ctx, period)
+        return False
+    return True
+
+
+def say_locked(ctx: Context, period: Period) -> None:
+    since = locking.lock_moment(period, ctx.settings).astimezone(ctx.settings.tz)
+    ctx.say("report.locked", label=period_label(period, ctx.lang),
+            since=long_date(since.date(), ctx.lang), agency=ctx.agency.code,
+            period=period.code)
+
+
+def quick_fill(ctx: Context, text: str) -> tuple[bool, str | None]:
+    """Fill values named in a message sent outside any question.
+
+    "realisasi keuangan maret 1,9 M fisik 150" opens the March report and
+    fills both. Returns (False, None) when the message names no indicator
+    with a value, so that it is handled as a command.
+    """
+    if ctx.official.role != Role.OPERATOR or ctx.agency is None:
+        return False, None
+    ref = parse_period(text)
+    if ref is not None:
+        period = resolve(ctx.session, ref, ctx.today)
+        candidates = [period] if period is not None else []
+    else:
+        candidates = open_periods(ctx.session, ctx.agency, ctx.today)
+    matches = []
+    for period in candidates:
+        asked = [
+            indicator
+            for indicator in applicable_indicators(ctx.session, ctx.agency, period)
+            if not indicator.computed
+        ]
+        pairs = checking.split_mentions(text, asked)
+        if pairs:
+            matches.append((period, pairs))
+    if not matches:
+        return False, None
+    if len(matches) > 1:
+        period, pairs = matches[0]
+        example = f"{pairs[0][1]}"
+        label = period_label(period, ctx.lang).split(" ")[0].lower()
+        name = checking.short_label(pairs[0][0]).lower()
+        ctx.say("check.which_period", example=f"{name} {label} {example}")
+        return True, None
+    period, pairs = matches[0]
+    if not can_open(ctx, period):
+        return True, None
+    report = reports.get_or_create_report(ctx.session, ctx.agency, period)
+    start_flow(ctx, period, report)
+    return True, checking.fill(ctx, pairs)
 
 
 def resume(ctx: Context) -> str | None:
@@ -114,8 +180,8 @@ def resume(ctx: Context) -> str | None:
     return open_report(ctx, ctx.session.get(Period, draft.period_id), resumed=True)
 
 
-def open_report(ctx: Context, period: Period, resumed: bool = False) -> str:
-    report = reports.get_or_create_report(ctx.session, ctx.agency, period)
+def start_flow(ctx: Context, period: Period, report: Report, resumed: bool = False) -> None:
+    """Enter the reporting flow on `report` without saying anything."""
     queue = [
         ind.id
         for ind in applicable_indicators(ctx.session, ctx.agency, period)
@@ -134,6 +200,15 @@ def open_report(ctx: Context, period: Period, resumed: bool = False) -> str:
          "skipped": [], "reasked": [], "history": [], "current": None,
          **carried_over},
     )
+
+
+def open_report(ctx: Context, period: Period, resumed: bool = False) -> str | None:
+    report = reports.get_report(ctx.session, ctx.agency, period)
+    if locking.is_locked(report or Report(), period, ctx.now, ctx.settings):
+        say_locked(ctx, period)
+        return None
+    report = report or reports.get_or_create_report(ctx.session, ctx.agency, period)
+    start_flow(ctx, period, report, resumed)
     label = period_label(period, ctx.lang)
     if report.status != ReportStatus.DRAFT:
         ctx.say("report.reopened", label=label, agency=ctx.agency.short_name)
@@ -200,6 +275,14 @@ def answer(ctx: Context, text: str) -> str | None:
         ctx.say("report.help")
         return ask(ctx, indicator)
 
+    if indicator.type != IndicatorType.TEXT:
+        # "keuangan 1,9 M fisik 15" fills both; "fisik 15" at the fisik
+        # question is that question's answer.
+        pairs = checking.split_mentions(text, load_queue(ctx))
+        if len(pairs) > 1 or (pairs and pairs[0][0].id != indicator.id):
+            return checking.fill(ctx, pairs)
+        if pairs:
+            text = pairs[0][1]
     try:
         parsed = parse_answer(indicator, text)
     except ParseError as error:
@@ -209,8 +292,7 @@ def answer(ctx: Context, text: str) -> str | None:
             return State.CONFIRM_READING
         return State.ANSWER
     store_answer(ctx, indicator, text, parsed)
-    acknowledge(ctx, indicator)
-    return ask_next(ctx)
+    return checking.settle(ctx, indicator)
 
 
 def confirm_reading(ctx: Context, text: str) -> str | None:
@@ -229,8 +311,7 @@ def confirm_reading(ctx: Context, text: str) -> str | None:
         ctx.replies.append(error_text(indicator, error, ctx.lang))
         return State.CONFIRM_READING if error.code == "ambiguous" else State.ANSWER
     store_answer(ctx, indicator, text, parsed)
-    acknowledge(ctx, indicator)
-    return ask_next(ctx)
+    return checking.settle(ctx, indicator)
 
 
 def skip(ctx: Context) -> str:
@@ -250,6 +331,9 @@ def back(ctx: Context, text: str) -> str:
     if mention is not None and mention[1]:
         indicator, rest = mention
         if edit_by_mention(ctx, indicator, rest):
+            doubt = checking.check_edit(ctx, indicator)
+            if doubt is not None:
+                return doubt
             current = ctx.data.get("current")
             if current is not None:
                 return ask(ctx, find_indicator(ctx, current))
@@ -288,4 +372,6 @@ STEPS = {
     State.CONFIRM_READING: confirm_reading,
     State.SUMMARY: summary,
     State.OFFER_NEXT: offer_next_reply,
+    State.CHECK: checking.check_step,
+    State.CONFIRM_SUM: checking.confirm_sum,
 }

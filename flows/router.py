@@ -8,13 +8,18 @@ from bot.intents import Intent, recognise
 from bot.i18n import period_label
 from bot.parsing import parse_period
 from bot.periods import resolve
-from flows import menu, reporting, status
+from flows import menu, reporting, status, verification
+from flows.report_questions import ReportLocked
 from flows.context import Context
 from models import ConversationStatus, Periodicity
 
 logger = logging.getLogger(__name__)
 
-FLOWS = {reporting.FLOW: reporting.STEPS, menu.FLOW: menu.STEPS}
+FLOWS = {
+    reporting.FLOW: reporting.STEPS,
+    menu.FLOW: menu.STEPS,
+    verification.FLOW: verification.STEPS,
+}
 
 
 def handle_text(ctx: Context, text: str) -> None:
@@ -22,16 +27,27 @@ def handle_text(ctx: Context, text: str) -> None:
     conversation = ctx.conversation
     steps = FLOWS.get(conversation.flow, {})
     step = steps.get(conversation.state)
-    if conversation.status == ConversationStatus.ACTIVE and step is not None:
-        next_state = step(ctx, text)
-    else:
-        if conversation.status == ConversationStatus.ACTIVE:
-            logger.warning(
-                "official %s: unknown state %r of flow %r, starting over",
-                ctx.official.id, conversation.state, conversation.flow,
-            )
-            ctx.finish(ConversationStatus.EXPIRED)
-        next_state = dispatch(ctx, text)
+    try:
+        if conversation.status == ConversationStatus.ACTIVE and step is not None:
+            next_state = step(ctx, text)
+        else:
+            if conversation.status == ConversationStatus.ACTIVE:
+                logger.warning(
+                    "official %s: unknown state %r of flow %r, starting over",
+                    ctx.official.id, conversation.state, conversation.flow,
+                )
+                ctx.finish(ConversationStatus.EXPIRED)
+            next_state = dispatch(ctx, text)
+    except ReportLocked:
+        # The report locked while it was open: nothing of it was changed.
+        from flows.report_questions import load_period
+
+        reporting.say_locked(ctx, load_period(ctx))
+        ctx.finish(ConversationStatus.CANCELLED)
+        next_state = None
+    if next_state is None and conversation.flow == reporting.FLOW:
+        # A supervisor's note that waited for the report to end is shown now.
+        next_state = verification.offer_pending(ctx)
     _settle(ctx, next_state)
 
 
@@ -66,18 +82,44 @@ def dispatch(ctx: Context, text: str) -> str | None:
     if intent == Intent.HELP:
         ctx.say("help.supervisor" if ctx.is_supervisor else "help")
         return None
+    if intent == Intent.FLAG:
+        verification.handle_flag(ctx, _original_rest(text))
+        return None
+    if intent == Intent.APPROVE:
+        verification.handle_approve(ctx, recognised.rest)
+        return None
+    if intent == Intent.REJECT:
+        verification.handle_reject(ctx, _original_rest(text))
+        return None
+    if intent == Intent.VERIFY:
+        verification.handle_verify(ctx, recognised.rest)
+        return None
+    if intent == Intent.UNLOCK:
+        verification.handle_unlock(ctx, recognised.rest)
+        return None
+    if intent == Intent.CORRECTIONS:
+        return verification.handle_corrections(ctx)
     if intent == Intent.THANKS:
         ctx.say("thanks")
         return None
     if intent in (Intent.CANCEL, Intent.SKIP, Intent.BACK):
         ctx.say("nothing_in_progress")
         return None
+    handled, state = reporting.quick_fill(ctx, text)
+    if handled:
+        return state
     if recognised.suggestion:
         command = f"{recognised.suggestion} {recognised.rest}".strip()
         return menu.suggest(ctx, command, describe(ctx, recognised.suggestion, recognised.rest))
     if intent == Intent.GREETING:
         return menu.show_menu(ctx, menu.greeting_reply(ctx, text))
     return menu.show_menu(ctx)
+
+
+def _original_rest(text: str) -> str:
+    """Return the message after its first word, as typed, for notes."""
+    parts = text.strip().split(None, 1)
+    return parts[1] if len(parts) > 1 else ""
 
 
 def describe(ctx: Context, command: str, rest: str) -> str:

@@ -197,6 +197,98 @@ TEXTS = {
         "e.g. {example}"
     ),
     "answer.too_large": '❌ "{raw}" is too large to store. Please retype, e.g. {example}',
+    # Checks of stored values
+    "check.warning": "⚠️ Please check:\n{lines}\n{ask}",
+    "check.ask": "Send the correct value, or type *keep* + a reason if the value is right.",
+    "check.ask_value": "Please send the correct value.",
+    "check.hard_high": "*{label} {value}* is above {limit}.",
+    "check.hard_low": "*{label} {value}* is below {limit}.",
+    "check.invalid": "*{label}*: {error}",
+    "check.still": "Still to check:\n{lines}\n{ask}",
+    "check.which": "Which value is that? Write its name and the number, e.g. *{example}*.",
+    "check.reason_needed": "Please give the reason, e.g. *keep a large instalment was paid*.",
+    "check.kept": "OK, the value is kept with the reason: _{reason}_ ✔️",
+    "check.offer_sum": (
+        "OK. Cumulative to {label} = {previous} + {value} = *{total}*. Correct? (yes/no)"
+    ),
+    "check.sum_reason": "monthly value added to the cumulative value of {label}",
+    "check.no_previous": (
+        "There is no earlier cumulative value to add it to. Please send the "
+        "*cumulative* value to the end of the month."
+    ),
+    "check.send_cumulative": "OK, please send the correct *cumulative* value.",
+    "check.ok_item": "{label} {value} ✔️",
+    "check.left_open": "The check stays open; you can fix it later with *report*.",
+    "check.help": (
+        "Send the correct value (e.g. *{example}*), or *keep* + a reason, or "
+        "*skip* to go on for now."
+    ),
+    "check.which_period": "For which period? Write the month, e.g. *{example}*.",
+    "check.nothing_found": "No indicator was recognised in that message.",
+    "summary.flagged": " ⚠️",
+    "report.locked": (
+        "🔒 The *{label}* report has been locked since {since}. To change it, "
+        "ask an admin to unlock it (e.g. *unlock {agency} {period}*)."
+    ),
+    # Review by supervisors
+    "review.only_supervisors": "Only supervisors and admins can use this command.",
+    "review.only_admins": "Only admins can unlock a report.",
+    "review.flag_usage": (
+        "Format: *flag <agency> <indicator> [period], <note>*\n"
+        "Example: *flag RSUD BOR march, 112% is impossible*"
+    ),
+    "review.unknown_agency": "The agency in that message was not recognised. Example: *{example}*",
+    "review.unknown_indicator": (
+        "The {agency} indicator for {label} was not recognised. Options: {options}"
+    ),
+    "review.no_report": "{agency} has not submitted its {label} report.",
+    "review.no_value": "{agency} has not filled in {indicator} for {label}.",
+    "review.flagged": (
+        "Flagged: {agency} • {indicator} • {label} = {value}. "
+        "The note was sent to the {agency} operators ✔️"
+    ),
+    "review.prompt": (
+        "⚠️ *Correction needed* — {label} report\n"
+        "Indicator: {name} = *{value}*{limit}\n"
+        'Supervisor\'s note: "{note}"\n'
+        "Reply with the correct value, or type *keep* + a reason."
+    ),
+    "review.prompt_limit": " (max {limit})",
+    "review.prompt_later": (
+        "📌 A supervisor left a note on the {label} report ({indicator}). "
+        "It is shown when you finish this report, or type *corrections*."
+    ),
+    "review.corrected": "{indicator} {label} changed: {old} → *{new}* ✔️ Status: *awaiting re-verification*.",
+    "review.kept": (
+        "{indicator} {label} kept ✔️ Your reason was sent to the supervisor. "
+        "Status: *awaiting re-verification*."
+    ),
+    "review.later": "OK, the supervisor's note is still waiting. Type *corrections* at any time.",
+    "review.to_supervisor_corrected": (
+        "{agency} corrected {indicator} {label}: {old} → {new}. "
+        "Reply *approve* or *reject* + a note."
+    ),
+    "review.to_supervisor_kept": (
+        '{agency} kept {indicator} {label} = {value}: "{reason}". '
+        "Reply *approve* or *reject* + a note."
+    ),
+    "review.nothing_waiting": "No correction is waiting for a decision.",
+    "review.choose": "Several are waiting for a decision:\n{lines}\nReply e.g. *{example}*.",
+    "review.approved": "Approved: {agency} • {indicator} • {label} ✔️",
+    "review.approved_open": "This report still has {count} open notes.",
+    "review.verified": "✅ The {agency} {label} report is *verified*.",
+    "review.to_operator_verified": "✅ The {agency} {label} report is *verified*. Thank you 🙏",
+    "review.rejected": "Sent back to the {agency} operators: {indicator} {label} ✔️",
+    "review.not_verifiable": (
+        "The {agency} {label} report cannot be verified yet; open notes: {items}"
+    ),
+    "review.already_verified": "The {agency} {label} report is already verified.",
+    "review.no_corrections": "No supervisor's note needs a correction. 👍",
+    "review.unlocked": "🔓 The {agency} {label} report is open until {until}.",
+    "review.to_operator_unlocked": (
+        "🔓 An admin reopened the {label} report until {until}. Type *report {period}*."
+    ),
+    "review.correction_reason": "correction after the supervisor's note: {note}",
     # Reminders
     "reminder.title": "🔔 *E-Monev reminder*",
     "reminder.agency": "Reports of {agency} not yet sent:",
@@ -210,4 +302,29 @@ TEXTS = {
     "reminder.draft": "draft, {filled} of {total} filled in",
     "status.last_reminded": "Operators last reminded: {when}.",
     "answer.replaces_colleague": "ℹ️ This replaces the answer of {name}: {old}.",
+    # Findings of the plausibility rules of rules.csv (bot/checks.py)
+    "check.monotonic": (
+        "*{label} {value}* is less than the cumulative figure of {previous_period} "
+        "({previous}). Report the *cumulative* total up to the end of the period."
+    ),
+    "check.jump_up": "*{label} {value}* is up {change} on {previous_period} ({previous}).",
+    "check.jump_down": "*{label} {value}* is down {change} on {previous_period} ({previous}).",
+    "check.spread": (
+        "*{label} {value}* is far from usual: the mean of the previous {count} periods "
+        "is {mean} (lowest {low}, highest {high})."
+    ),
+    "check.range_high": "*{label} {value}* is above {limit}.",
+    "check.range_low": "*{label} {value}* is below {limit}.",
+    "check.ceiling": "*{label} {value}* exceeds {other} {limit}.",
+    "check.ceiling_share": (
+        "*{label} {value}* exceeds {share} of {other} {other_value} ({limit})."
+    ),
+    "check.budget": "the budget ceiling",
+    "check.gap": (
+        "*{label} {value}* is far above {other} {other_value} "
+        "(a gap of {difference} points)."
+    ),
+    "check.product": (
+        "*{label} {value}* is far from {expression} = {product} ({difference} apart)."
+    ),
 }

@@ -213,6 +213,102 @@ TEXTS = {
         "contoh: {example}"
     ),
     "answer.too_large": '❌ "{raw}" terlalu besar untuk disimpan. Ketik ulang, contoh: {example}',
+    # Checks of stored values
+    "check.warning": "⚠️ Ada yang perlu dicek:\n{lines}\n{ask}",
+    "check.ask": "Mohon kirim nilai yang benar, atau ketik *tetap* + alasan bila nilainya memang benar.",
+    "check.ask_value": "Mohon kirim nilai yang benar.",
+    "check.hard_high": "*{label} {value}* melebihi {limit}.",
+    "check.hard_low": "*{label} {value}* kurang dari {limit}.",
+    "check.invalid": "*{label}*: {error}",
+    "check.still": "Masih perlu dicek:\n{lines}\n{ask}",
+    "check.which": "Nilai untuk yang mana? Tulis namanya dan angkanya, mis. *{example}*.",
+    "check.reason_needed": "Mohon tulis alasannya, mis. *tetap ada pembayaran termin besar*.",
+    "check.kept": "Baik, nilai dipertahankan dengan alasan: _{reason}_ ✔️",
+    "check.offer_sum": (
+        "Baik. Kumulatif s.d. {label} = {previous} + {value} = *{total}*. Betul? (ya/tidak)"
+    ),
+    "check.sum_reason": "nilai bulanan dijumlahkan dengan kumulatif {label}",
+    "check.no_previous": (
+        "Belum ada kumulatif periode sebelumnya untuk dijumlahkan. Mohon kirim "
+        "nilai *kumulatif* s.d. akhir bulan."
+    ),
+    "check.send_cumulative": "Baik, mohon kirim nilai *kumulatif* yang benar.",
+    "check.ok_item": "{label} {value} ✔️",
+    "check.left_open": (
+        "Catatan pengecekan tetap terbuka; bisa diperbaiki nanti lewat *lapor*."
+    ),
+    "check.help": (
+        "Kirim nilai yang benar (mis. *{example}*), atau *tetap* + alasan, atau "
+        "*lewati* untuk melanjutkan dulu."
+    ),
+    "check.which_period": (
+        "Untuk laporan periode mana? Tulis bulannya, mis. *{example}*."
+    ),
+    "check.nothing_found": "Tidak ada indikator yang dikenali di pesan itu.",
+    "summary.flagged": " ⚠️",
+    "report.locked": (
+        "🔒 Laporan *{label}* sudah dikunci sejak {since}. Untuk mengubahnya, "
+        "minta admin membuka kunci (mis. *buka {agency} {period}*)."
+    ),
+    # Review by supervisors
+    "review.only_supervisors": "Perintah ini khusus verifikator dan admin.",
+    "review.only_admins": "Membuka kunci laporan khusus admin.",
+    "review.flag_usage": (
+        "Format: *tandai <OPD> <indikator> [periode], <catatan>*\n"
+        "Contoh: *tandai RSUD BOR maret, 112% tdk mungkin*"
+    ),
+    "review.unknown_agency": "OPD di pesan itu tidak dikenali. Contoh: *{example}*",
+    "review.unknown_indicator": (
+        "Indikator {agency} untuk {label} tidak dikenali. Pilihan: {options}"
+    ),
+    "review.no_report": "{agency} belum mengirim laporan {label}.",
+    "review.no_value": "{agency} belum mengisi {indicator} untuk {label}.",
+    "review.flagged": (
+        "Ditandai: {agency} • {indicator} • {label} = {value}. "
+        "Catatan dikirim ke operator {agency} ✔️"
+    ),
+    "review.prompt": (
+        "⚠️ *Perlu perbaikan* — laporan {label}\n"
+        "Indikator: {name} = *{value}*{limit}\n"
+        'Catatan verifikator: "{note}"\n'
+        "Balas nilai yang benar, atau ketik *tetap* + alasan."
+    ),
+    "review.prompt_limit": " (maks {limit})",
+    "review.prompt_later": (
+        "📌 Verifikator memberi catatan pada laporan {label} ({indicator}). "
+        "Catatan ditampilkan setelah pengisian ini selesai, atau ketik *perbaikan*."
+    ),
+    "review.corrected": "{indicator} {label} diubah: {old} → *{new}* ✔️ Status: *menunggu verifikasi ulang*.",
+    "review.kept": (
+        "Nilai {indicator} {label} dipertahankan ✔️ Alasan dikirim ke verifikator. "
+        "Status: *menunggu verifikasi ulang*."
+    ),
+    "review.later": "Baik, catatan verifikator tetap menunggu. Ketik *perbaikan* kapan saja.",
+    "review.to_supervisor_corrected": (
+        "{agency} sudah memperbaiki {indicator} {label}: {old} → {new}. "
+        "Balas *setuju* atau *tolak* + catatan."
+    ),
+    "review.to_supervisor_kept": (
+        '{agency} mempertahankan {indicator} {label} = {value}: "{reason}". '
+        "Balas *setuju* atau *tolak* + catatan."
+    ),
+    "review.nothing_waiting": "Tidak ada perbaikan yang menunggu keputusan.",
+    "review.choose": "Ada beberapa yang menunggu keputusan:\n{lines}\nBalas mis. *{example}*.",
+    "review.approved": "Disetujui: {agency} • {indicator} • {label} ✔️",
+    "review.approved_open": "Masih ada {count} catatan terbuka di laporan ini.",
+    "review.verified": "✅ Laporan {agency} {label} *terverifikasi*.",
+    "review.to_operator_verified": "✅ Laporan {agency} {label} sudah *terverifikasi*. Terima kasih 🙏",
+    "review.rejected": "Dikembalikan ke operator {agency}: {indicator} {label} ✔️",
+    "review.not_verifiable": (
+        "Laporan {agency} {label} belum bisa diverifikasi; masih ada catatan: {items}"
+    ),
+    "review.already_verified": "Laporan {agency} {label} sudah terverifikasi.",
+    "review.no_corrections": "Tidak ada catatan verifikator yang perlu diperbaiki. 👍",
+    "review.unlocked": "🔓 Laporan {agency} {label} dibuka sampai {until}.",
+    "review.to_operator_unlocked": (
+        "🔓 Laporan {label} dibuka kembali oleh admin sampai {until}. Ketik *lapor {period}*."
+    ),
+    "review.correction_reason": "koreksi atas catatan verifikator: {note}",
     # Reminders
     "reminder.title": "🔔 *Pengingat E-Monev*",
     "reminder.agency": "Laporan {agency} yang belum masuk:",
@@ -226,4 +322,28 @@ TEXTS = {
     "reminder.draft": "draf, {filled} dari {total} terisi",
     "status.last_reminded": "Pengingat terakhir ke operator: {when}.",
     "answer.replaces_colleague": "ℹ️ Menggantikan jawaban {name}: {old}.",
+    # Findings of the plausibility rules of rules.csv (bot/checks.py)
+    "check.monotonic": (
+        "*{label} {value}* lebih kecil dari kumulatif {previous_period} ({previous}). "
+        "Realisasi diisi *kumulatif* s.d. akhir periode."
+    ),
+    "check.jump_up": "*{label} {value}* naik {change} dari {previous_period} ({previous}).",
+    "check.jump_down": "*{label} {value}* turun {change} dari {previous_period} ({previous}).",
+    "check.spread": (
+        "*{label} {value}* jauh dari biasanya: rata-rata {count} periode sebelumnya "
+        "{mean} (terendah {low}, tertinggi {high})."
+    ),
+    "check.range_high": "*{label} {value}* melebihi {limit}.",
+    "check.range_low": "*{label} {value}* di bawah {limit}.",
+    "check.ceiling": "*{label} {value}* melebihi {other} {limit}.",
+    "check.ceiling_share": (
+        "*{label} {value}* melebihi {share} dari {other} {other_value} ({limit})."
+    ),
+    "check.budget": "pagu",
+    "check.gap": (
+        "*{label} {value}* jauh di atas {other} {other_value} (selisih {difference} poin)."
+    ),
+    "check.product": (
+        "*{label} {value}* jauh dari {expression} = {product} (selisih {difference})."
+    ),
 }

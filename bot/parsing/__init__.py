@@ -12,7 +12,7 @@ from bot.parsing.numbers import (
     parse_number,
     trailing_unit,
 )
-from bot.parsing.periods import PeriodRef, parse_date, parse_period
+from bot.parsing.periods import PeriodRef, parse_date, parse_period, strip_periods
 from bot.parsing.text import edit_distance, is_none_answer, normalise
 
 __all__ = [
@@ -32,5 +32,6 @@ __all__ = [
     "parse_number",
     "parse_period",
     "parse_yes_no",
+    "strip_periods",
     "trailing_unit",
 ]

@@ -208,3 +208,15 @@ def _read_day_first(date_text: str, match: re.Match) -> datetime.date | None:
     except (ValueError, OverflowError):
         return None
     return parsed if parsed.day == int(match["day"]) else None
+
+
+def strip_periods(text: str) -> str:
+    """Remove the period words from a normalised message: `maret 1,9 m` → `1,9 m`.
+
+    A bare year is kept, since `izin 2026` is a count; `maret 2026` and
+    `tahun 2026` go.
+    """
+    for pattern, _ in _PERIOD_PATTERNS:
+        if pattern is not _STANDALONE_YEAR:
+            text = pattern.sub(" ", text)
+    return " ".join(text.split())

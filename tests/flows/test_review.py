@@ -1,0 +1,262 @@
+"""Flags raised by rules and supervisors, answered and decided by chat."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from bot.db import get_engine
+from models import (
+    Conversation,
+    EventKind,
+    FlagSource,
+    FlagStatus,
+    Official,
+    Outbox,
+    ReportEvent,
+    ReportStatus,
+    Resolution,
+    ValueFlag,
+)
+from tests.flows.chat import Chat
+from tests.flows.seed import seed_report
+from tests.flows.test_reporting import fetch_report, stored
+
+DISDIK_OPERATOR = "+6281200000003"
+RSUD_OPERATOR = "+6281200000010"
+SUPERVISOR = "+6281200000025"
+OTHER_SUPERVISOR = "+6281200000026"
+ADMIN = "+6281200000029"
+RSUD_MARCH = {
+    "RFK-KEU": 20_000_000_000, "RFK-FIS": 25, "RFK-SUBKEG": 30,
+    "ADM-LAPKEU": "Sudah", "PBJ-STATUS": "Kontrak", "RS-BOR": 112,
+}
+
+
+def all_flags(db_url: str) -> list[ValueFlag]:
+    with Session(get_engine(db_url)) as session:
+        return list(session.exec(select(ValueFlag).order_by(ValueFlag.id)).all())
+
+
+def outbox_bodies(db_url: str, phone: str) -> list[str]:
+    with Session(get_engine(db_url)) as session:
+        return [r.body for r in session.exec(
+            select(Outbox).where(Outbox.phone == phone).order_by(Outbox.id)).all()]
+
+
+def flag_rsud_bor(db_url: str, at: str = "2026-04-09 08:30") -> Chat:
+    seed_report(db_url, "RSUD", "2026-03", RSUD_MARCH, submitted_at="2026-04-07 10:00")
+    supervisor = Chat(db_url, SUPERVISOR, at=at)
+    reply = supervisor.send("tandai RSUD BOR maret, 112% tdk mungkin. mohon dicek")
+    assert "Ditandai" in reply
+    return supervisor
+
+
+# --- rule flags in the reporting chat -------------------------------------------
+
+
+def test_soft_range_flag_is_kept_with_reason(loaded_db_url):
+    chat = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-06 09:00")
+    chat.send("lapor maret")
+    for answer in ("20 M", "25", "30", "-", "-", "sudah", "kontrak"):
+        chat.send(answer)
+    warning = chat.send("105")
+    assert "BOR 105%" in warning and "100%" in warning
+    # The value is stored even though it is doubtful.
+    assert stored(loaded_db_url, "RSUD", "2026-03")["RS-BOR"].number == 105
+    assert "alasan" in chat.send("tetap")
+    kept = chat.send("tetap ada wabah DBD, tempat tidur tambahan dipakai")
+    assert "ada wabah DBD" in kept
+    assert "Ringkasan" in kept
+    [flag] = all_flags(loaded_db_url)
+    assert flag.status == FlagStatus.CLOSED
+    assert flag.resolution == Resolution.CONFIRMED
+    assert flag.reason == "ada wabah DBD, tempat tidur tambahan dipakai"
+    assert flag.value_number == 105
+
+
+def test_value_inside_soft_range_raises_no_flag(loaded_db_url):
+    chat = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-06 09:00")
+    chat.send("lapor maret")
+    for answer in ("20 M", "25", "30", "-", "-", "sudah", "kontrak"):
+        chat.send(answer)
+    assert "Ringkasan" in chat.send("100")
+    assert all_flags(loaded_db_url) == []
+
+
+def test_correcting_a_flagged_value_closes_its_flag(loaded_db_url):
+    chat = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-06 09:00")
+    chat.send("lapor maret")
+    for answer in ("20 M", "25", "30", "-", "-", "sudah", "kontrak"):
+        chat.send(answer)
+    chat.send("120")
+    summary = chat.send("81,2")
+    assert "BOR 81,2% ✔️" in summary
+    [flag] = all_flags(loaded_db_url)
+    assert flag.resolution == Resolution.CORRECTED
+    assert flag.status == FlagStatus.CLOSED
+
+
+def test_two_values_in_one_message_during_the_questions(loaded_db_url):
+    chat = Chat(loaded_db_url, "+6281200000001", at="2026-04-06 09:00")
+    chat.send("lapor maret")
+    reply = chat.send("keuangan 18,25 M fisik 15,5")
+    values = stored(loaded_db_url, "DINKES", "2026-03")
+    assert values["RFK-KEU"].number == Decimal("18250000000")
+    assert values["RFK-FIS"].number == Decimal("15.5")
+    assert "3/7" in reply
+
+
+def test_skipping_a_doubt_leaves_the_flag_open_and_marks_the_summary(loaded_db_url):
+    chat = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-06 09:00")
+    chat.send("lapor maret")
+    for answer in ("20 M", "25", "30", "-", "-", "sudah", "kontrak"):
+        chat.send(answer)
+    chat.send("130")
+    summary = chat.send("lewati")
+    assert "BOR" in summary and "⚠️" in summary
+    [flag] = all_flags(loaded_db_url)
+    assert flag.status == FlagStatus.OPEN
+
+
+# --- supervisor's review ------------------------------------------------------------
+
+
+def test_only_supervisors_flag(loaded_db_url):
+    seed_report(loaded_db_url, "RSUD", "2026-03", RSUD_MARCH, submitted_at="2026-04-07 10:00")
+    operator = Chat(loaded_db_url, "+6281200000001", at="2026-04-09 08:30")
+    assert "khusus verifikator" in operator.send("tandai RSUD BOR maret, cek")
+    assert "khusus verifikator" in operator.send("verifikasi RSUD maret")
+    assert all_flags(loaded_db_url) == []
+
+
+def test_correction_prompt_waits_while_the_operator_is_mid_report(loaded_db_url):
+    seed_report(loaded_db_url, "RSUD", "2026-03", RSUD_MARCH, submitted_at="2026-04-07 10:00")
+    operator = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-24 08:00")
+    assert "1/" in operator.send("lapor april")
+    # The April question on spending is open when the supervisor flags March.
+    supervisor = Chat(loaded_db_url, SUPERVISOR, at="2026-04-24 08:30")
+    supervisor.send("tandai RSUD BOR maret, 112% tdk mungkin")
+    [notice] = outbox_bodies(loaded_db_url, RSUD_OPERATOR)
+    assert "setelah pengisian ini selesai" in notice
+    assert "Perlu perbaikan" not in notice
+
+    operator.send("81,2 M", at="2026-04-24 08:31")
+    april = stored(loaded_db_url, "RSUD", "2026-04")
+    march = stored(loaded_db_url, "RSUD", "2026-03")
+    assert april["RFK-KEU"].number == Decimal("81200000000")
+    assert march["RS-BOR"].number == 112
+
+    # Leaving the report shows the waiting prompt, which then takes the answer.
+    prompt = operator.send("batal")
+    assert "Perlu perbaikan" in prompt
+    assert "112% → *81,2%*" in operator.send("81,2")
+    assert stored(loaded_db_url, "RSUD", "2026-03")["RS-BOR"].number == Decimal("81.2")
+
+
+def test_idle_operator_gets_the_prompt_and_keeps_the_value(loaded_db_url):
+    supervisor = flag_rsud_bor(loaded_db_url)
+    operator = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-09 09:00")
+    reply = operator.send("tetap ruang isolasi dipakai sebagai rawat inap")
+    assert "dipertahankan" in reply
+    [notice] = outbox_bodies(loaded_db_url, SUPERVISOR)
+    assert "ruang isolasi dipakai" in notice
+    assert "RSUD" in supervisor.send("setuju", at="2026-04-09 09:20")
+    [flag] = all_flags(loaded_db_url)
+    assert flag.resolution == Resolution.CONFIRMED
+    assert flag.status == FlagStatus.CLOSED
+    assert fetch_report(loaded_db_url, "RSUD", "2026-03").status == ReportStatus.VERIFIED
+    assert stored(loaded_db_url, "RSUD", "2026-03")["RS-BOR"].number == 112
+
+
+def test_rejection_sends_the_flag_back(loaded_db_url):
+    supervisor = flag_rsud_bor(loaded_db_url)
+    operator = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-09 09:00")
+    operator.send("98")
+    reply = supervisor.send("tolak masih di atas rata-rata, cek lagi data rekam medis",
+                            at="2026-04-09 09:10")
+    assert "Dikembalikan" in reply
+    prompts = outbox_bodies(loaded_db_url, RSUD_OPERATOR)
+    assert "masih di atas rata-rata, cek lagi data rekam medis" in prompts[-1]
+    assert fetch_report(loaded_db_url, "RSUD", "2026-03").status == (
+        ReportStatus.NEEDS_CORRECTION)
+    operator.send("81,2", at="2026-04-09 10:00")
+    assert "terverifikasi" in supervisor.send("setuju", at="2026-04-09 10:10")
+    with Session(get_engine(loaded_db_url)) as session:
+        kinds = [e.kind for e in session.exec(
+            select(ReportEvent).order_by(ReportEvent.created_at, ReportEvent.id)).all()]
+    assert kinds == [EventKind.SUBMITTED, EventKind.FLAGGED, EventKind.CORRECTED,
+                     EventKind.REJECTED, EventKind.CORRECTED, EventKind.APPROVED,
+                     EventKind.VERIFIED]
+
+
+def test_verification_waits_for_pending_flags(loaded_db_url):
+    supervisor = flag_rsud_bor(loaded_db_url)
+    assert "belum bisa diverifikasi" in supervisor.send("verifikasi RSUD maret")
+    assert fetch_report(loaded_db_url, "RSUD", "2026-03").status == (
+        ReportStatus.NEEDS_CORRECTION)
+    seed_report(loaded_db_url, "DINKES", "2026-03",
+                {"RFK-KEU": 1, "RFK-FIS": 1, "RFK-SUBKEG": 1, "ADM-LAPKEU": "Sudah",
+                 "PBJ-STATUS": "Kontrak"}, submitted_at="2026-04-07 10:00")
+    assert "terverifikasi" in supervisor.send("verifikasi dinkes maret")
+    assert fetch_report(loaded_db_url, "DINKES", "2026-03").status == ReportStatus.VERIFIED
+
+
+def test_approval_names_the_flag_when_several_wait(loaded_db_url):
+    flag_rsud_bor(loaded_db_url)
+    seed_report(loaded_db_url, "DISDIK", "2026-03",
+                {"RFK-KEU": 1_000_000_000, "RFK-FIS": 10, "RFK-SUBKEG": 3,
+                 "ADM-LAPKEU": "Sudah", "PBJ-STATUS": "Kontrak"},
+                submitted_at="2026-04-07 10:00")
+    supervisor = Chat(loaded_db_url, SUPERVISOR, at="2026-04-09 08:40")
+    supervisor.send("tandai disdik fisik maret, fisik terlalu rendah")
+    Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-09 09:00").send("81,2")
+    Chat(loaded_db_url, DISDIK_OPERATOR, at="2026-04-09 09:05").send("12")
+    choice = supervisor.send("setuju", at="2026-04-09 09:10")
+    assert "RSUD RS-BOR" in choice and "DISDIK RFK-FIS" in choice
+    assert "terverifikasi" in supervisor.send("setuju disdik fisik")
+    assert fetch_report(loaded_db_url, "DISDIK", "2026-03").status == ReportStatus.VERIFIED
+    assert fetch_report(loaded_db_url, "RSUD", "2026-03").status == ReportStatus.CORRECTED
+
+
+# --- locking ----------------------------------------------------------------------
+
+
+def test_locked_report_needs_an_admin_unlock(loaded_db_url):
+    seed_report(loaded_db_url, "RSUD", "2026-03", RSUD_MARCH, submitted_at="2026-04-07 10:00")
+    # March's deadline is 10 April; with 14 days the lock starts on 25 April.
+    operator = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-24 23:59")
+    assert "Ringkasan" in operator.send("lapor maret")
+    operator.send("batal")
+    refused = operator.send("lapor maret", at="2026-04-25 00:00")
+    assert "dikunci" in refused
+    assert "dikunci" in operator.send("bor maret 90")
+    assert stored(loaded_db_url, "RSUD", "2026-03")["RS-BOR"].number == 112
+
+    supervisor = Chat(loaded_db_url, SUPERVISOR, at="2026-04-25 09:00")
+    assert "khusus admin" in supervisor.send("buka RSUD maret")
+    admin = Chat(loaded_db_url, ADMIN, at="2026-04-25 09:00")
+    assert "dibuka sampai" in admin.send("buka RSUD maret")
+    assert "dibuka kembali" in outbox_bodies(loaded_db_url, RSUD_OPERATOR)[-1]
+
+    operator.send("lapor maret", at="2026-04-25 09:05")
+    operator.send("bor 90")
+    assert stored(loaded_db_url, "RSUD", "2026-03")["RS-BOR"].number == 90
+    with Session(get_engine(loaded_db_url)) as session:
+        [unlock] = session.exec(
+            select(ReportEvent).where(ReportEvent.kind == EventKind.UNLOCKED)).all()
+        admin_row = session.exec(select(Official).where(Official.phone == ADMIN)).one()
+    assert unlock.official_id == admin_row.id
+
+
+def test_supervisor_flag_leaves_other_conversations_alone(loaded_db_url):
+    flag_rsud_bor(loaded_db_url)
+    with Session(get_engine(loaded_db_url)) as session:
+        supervisors = session.exec(
+            select(Conversation).join(Official, Official.id == Conversation.official_id)
+            .where(Official.phone == OTHER_SUPERVISOR)).all()
+    assert supervisors == []
+    [flag] = all_flags(loaded_db_url)
+    assert flag.source == FlagSource.SUPERVISOR
+    assert flag.note == "112% tdk mungkin. mohon dicek"
