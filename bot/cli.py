@@ -14,10 +14,11 @@ from flask import Flask, current_app
 from sqlmodel import Session, func, select
 from twilio.request_validator import RequestValidator
 
+from bot.config import MAX_UNLOCK_HOURS
 from bot.db import get_engine, session_scope
 from bot.migrate import upgrade
 from bot.phones import InvalidPhone, to_e164
-from models import Agency, Outbox, Period
+from models import Agency, Outbox, Period, Report
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -30,6 +31,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(chat_command)
     app.cli.add_command(remind_command)
     app.cli.add_command(history_command)
+    app.cli.add_command(unlock_command)
 
 
 def _settings():
@@ -271,6 +273,79 @@ def history_command(agency_code: str, period_code: str) -> None:
                 change.channel,
                 change.reason or "",
             ]))
+
+
+@click.command("unlock")
+@click.option("--agency", "agency_code", required=True, help="Agency code, e.g. DINKES.")
+@click.option("--period", "period_code", required=True, help="Period code, e.g. 2026-03.")
+@click.option("--hours", type=click.IntRange(1, MAX_UNLOCK_HOURS),
+              help="Hours from now during which edits are allowed. "
+              "Default: EMONEV_UNLOCK_HOURS.")
+@click.option("--note", help="Why the report is unlocked, shown in its history.")
+def unlock_command(
+    agency_code: str, period_code: str, hours: int | None, note: str | None
+) -> None:
+    """Allow edits to one report for some hours, although its period is locked."""
+    from bot.locking import lock_moment, unlock
+    from models import Channel
+    from models.types import utcnow
+
+    settings = _settings()
+    with session_scope(get_engine(settings.DATABASE_URL)) as session:
+        agency, period = _agency_and_period(session, agency_code, period_code)
+        report = _report_of(session, agency, period)
+        if report is None:
+            raise click.ClickException(
+                f"{agency.code} has no report for {period.code}, so there is nothing "
+                "to unlock."
+            )
+        until = unlock(session, report, None, utcnow(), settings, Channel.CLI,
+                       note=note, hours=hours)
+        locks_at = lock_moment(period, settings)
+        label = f"{agency.code} {period.code}"
+    click.echo(f"{label} is open for edits until {_local_minute(until, settings)}.")
+    if locks_at > until:
+        click.echo(
+            f"Its period locks only at {_local_minute(locks_at, settings)}, so edits "
+            "are allowed until then."
+        )
+
+
+def _agency_and_period(session: Session, agency_code: str, period_code: str):
+    """Look up both codes and raise ClickException for the first one not found."""
+    return _agency_of(session, agency_code), _period_of(session, period_code)
+
+
+def _agency_of(session: Session, code: str) -> Agency:
+    agency = session.exec(select(Agency).where(Agency.code == code)).first()
+    if agency is None:
+        raise click.ClickException(
+            f"The agency {code!r} was not found; use a code of agencies.csv such as "
+            "DINKES."
+        )
+    return agency
+
+
+def _period_of(session: Session, code: str) -> Period:
+    period = session.exec(select(Period).where(Period.code == code)).first()
+    if period is None:
+        raise click.ClickException(
+            f"The period {code!r} was not found; use a code of periods.csv such as "
+            "2026-03 or 2026-TW1."
+        )
+    return period
+
+
+def _report_of(session: Session, agency: Agency, period: Period) -> Report | None:
+    return session.exec(
+        select(Report).where(
+            Report.agency_id == agency.id, Report.period_id == period.id
+        )
+    ).first()
+
+
+def _local_minute(moment: datetime, settings) -> str:
+    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _shown(number, text) -> str:

@@ -48,6 +48,10 @@ class Settings:
     EMONEV_REMINDER_MAX_DAYS_AFTER: str = "14"
     # Seconds between two runs of the reminder sweep by the scheduler.
     EMONEV_SWEEP_INTERVAL: str = "900"
+    # A period's reports lock this many days after the deadline day, and an
+    # admin's unlock opens one report for this many hours.
+    EMONEV_LOCK_DAYS_AFTER: str = "14"
+    EMONEV_UNLOCK_HOURS: str = "72"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -80,6 +84,14 @@ class Settings:
     @property
     def sweep_interval(self) -> int:
         return int(self.EMONEV_SWEEP_INTERVAL)
+
+    @property
+    def lock_days_after(self) -> int:
+        return int(self.EMONEV_LOCK_DAYS_AFTER)
+
+    @property
+    def unlock_hours(self) -> int:
+        return int(self.EMONEV_UNLOCK_HOURS)
 
     @property
     def twilio_enabled(self) -> bool:
@@ -135,6 +147,7 @@ def validate(settings: Settings) -> None:
     if settings.TWILIO_API_URL:
         validate_api_url(settings.TWILIO_API_URL)
     validate_reminders(settings)
+    validate_locking(settings)
     if settings.production:
         missing = [name for name in PRODUCTION_REQUIRED if not getattr(settings, name)]
         if missing:
@@ -148,6 +161,10 @@ def validate(settings: Settings) -> None:
 # Reminder day counts beyond a year are typing mistakes, and far larger ones
 # overflow date arithmetic.
 MAX_REMINDER_DAYS = 366
+# Lock delays beyond a year are typing mistakes, like reminder day counts.
+MAX_LOCK_DAYS = 366
+# An unlock longer than 30 days is a typing mistake, and the admin can unlock again.
+MAX_UNLOCK_HOURS = 720
 # A sweep must run at least hourly, so that every reminder day has a sweep
 # after the reminder time however late that time is.
 MAX_SWEEP_INTERVAL = 3600
@@ -175,11 +192,24 @@ def validate_reminders(settings: Settings) -> None:
             f"EMONEV_REMINDER_TIME={settings.EMONEV_REMINDER_TIME!r} is invalid: use "
             "a local time as HH:MM, such as 08:00, without a time zone."
         )
-    limits = {
+    _validate_whole_numbers(settings, {
         "EMONEV_REMINDER_EVERY_DAYS_AFTER": (1, MAX_REMINDER_DAYS),
         "EMONEV_REMINDER_MAX_DAYS_AFTER": (1, MAX_REMINDER_DAYS),
         "EMONEV_SWEEP_INTERVAL": (1, MAX_SWEEP_INTERVAL),
-    }
+    })
+
+
+def validate_locking(settings: Settings) -> None:
+    """Raise ConfigError naming the lock or unlock setting that is invalid."""
+    _validate_whole_numbers(settings, {
+        "EMONEV_LOCK_DAYS_AFTER": (0, MAX_LOCK_DAYS),
+        "EMONEV_UNLOCK_HOURS": (1, MAX_UNLOCK_HOURS),
+    })
+
+
+def _validate_whole_numbers(
+    settings: Settings, limits: dict[str, tuple[int, int]]
+) -> None:
     for name, (low, high) in limits.items():
         text = getattr(settings, name)
         if not _WHOLE_NUMBER.fullmatch(text) or not low <= int(text) <= high:

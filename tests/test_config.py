@@ -140,3 +140,41 @@ def test_overrides_applied_last(environment):
     app = create_app({"EMONEV_HELP_CONTACT": "from the test", "TESTING": True})
     assert app.config["SETTINGS"].EMONEV_HELP_CONTACT == "from the test"
     assert app.config["TESTING"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("EMONEV_LOCK_DAYS_AFTER", "-1", "from 0 to 366"),
+        ("EMONEV_LOCK_DAYS_AFTER", "367", "from 0 to 366"),
+        ("EMONEV_LOCK_DAYS_AFTER", "dua", "from 0 to 366"),
+        ("EMONEV_LOCK_DAYS_AFTER", "1.5", "from 0 to 366"),
+        ("EMONEV_UNLOCK_HOURS", "0", "from 1 to 720"),
+        ("EMONEV_UNLOCK_HOURS", "721", "from 1 to 720"),
+        ("EMONEV_UNLOCK_HOURS", "72h", "from 1 to 720"),
+    ],
+)
+def test_invalid_lock_setting_rejected(environment, name, value, expected):
+    environment({name: value})
+    with pytest.raises(ConfigError) as error:
+        create_app()
+    message = str(error.value)
+    assert f"{name}={value!r} is invalid" in message
+    assert expected in message
+
+
+def test_lock_settings_defaults(environment):
+    environment({})
+    settings = create_app().config["SETTINGS"]
+    assert settings.lock_days_after == 14
+    assert settings.unlock_hours == 72
+
+
+@pytest.mark.parametrize(
+    ("days", "hours"), [("0", "1"), ("366", "720")]
+)
+def test_lock_settings_limits_accepted(environment, days, hours):
+    environment({"EMONEV_LOCK_DAYS_AFTER": days, "EMONEV_UNLOCK_HOURS": hours})
+    settings = create_app().config["SETTINGS"]
+    assert settings.lock_days_after == int(days)
+    assert settings.unlock_hours == int(hours)
