@@ -231,48 +231,27 @@ def remind_command(at_text: str | None, dry_run: bool) -> None:
 @click.option("--agency", "agency_code", required=True, help="Agency code, e.g. DINKES.")
 @click.option("--period", "period_code", required=True, help="Period code, e.g. 2026-03.")
 def history_command(agency_code: str, period_code: str) -> None:
-    """Print every change of one report's values, oldest first.
+    """Print one report's value changes and review steps, oldest first.
 
-    Columns: local time, indicator, old value, new value, who, channel, reason.
+    Tab-separated columns: local time, indicator, old value, new value, who,
+    channel, reason or note, and what happened. What happened is `changed`
+    for a change of a value, or the review step: submitted, flagged,
+    corrected, confirmed, approved, rejected, verified or unlocked. Review
+    steps leave both values empty, and the indicator too when they concern
+    the whole report. Who is `system` for the bot's own steps and `cli` for
+    these commands. At the same instant, value changes come first.
     """
-    from models import Indicator, Official, Report, ValueChange
+    from bot.history import history_lines
 
     settings = _settings()
     with Session(get_engine(settings.DATABASE_URL)) as session:
-        agency = session.exec(select(Agency).where(Agency.code == agency_code)).first()
-        period = session.exec(select(Period).where(Period.code == period_code)).first()
-        if agency is None or period is None:
-            missing = "agency" if agency is None else "period"
-            raise click.ClickException(
-                f"The {missing} {agency_code if agency is None else period_code!r} "
-                "was not found; use the codes of agencies.csv and periods.csv."
-            )
-        report = session.exec(
-            select(Report).where(
-                Report.agency_id == agency.id, Report.period_id == period.id
-            )
-        ).first()
+        agency, period = _agency_and_period(session, agency_code, period_code)
+        report = _report_of(session, agency, period)
         if report is None:
             click.echo(f"{agency.code} has no report for {period.code}.", err=True)
             return
-        rows = session.exec(
-            select(ValueChange, Indicator, Official)
-            .join(Indicator, Indicator.id == ValueChange.indicator_id)
-            .outerjoin(Official, Official.id == ValueChange.official_id)
-            .where(ValueChange.report_id == report.id)
-            .order_by(ValueChange.created_at, ValueChange.id)
-        ).all()
-        for change, indicator, official in rows:
-            when = change.created_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M:%S")
-            click.echo("\t".join([
-                when,
-                indicator.code,
-                _shown(change.old_number, change.old_text),
-                _shown(change.new_number, change.new_text),
-                official.name if official else "system",
-                change.channel,
-                change.reason or "",
-            ]))
+        for line in history_lines(session, report, settings.tz):
+            click.echo("\t".join(line))
 
 
 @click.command("unlock")
@@ -346,9 +325,3 @@ def _report_of(session: Session, agency: Agency, period: Period) -> Report | Non
 
 def _local_minute(moment: datetime, settings) -> str:
     return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _shown(number, text) -> str:
-    if number is not None:
-        return format(number, "f")
-    return text if text is not None else "(none)"

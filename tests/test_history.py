@@ -5,13 +5,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from bot.db import get_engine
-from models import Indicator, Official, ValueChange
+from models import (
+    Agency,
+    Indicator,
+    Official,
+    Period,
+    Report,
+    ReportEvent,
+    ValueChange,
+    ValueFlag,
+)
 from tests.flows.chat import Chat
 from tests.flows.test_reporting import DINKES_OPERATOR, complete_dinkes_march
 
@@ -98,3 +109,126 @@ def test_history_command_unknown_agency(sqlite_loaded_url):
     )
     assert result.returncode != 0
     assert "'NOPE' was not found" in result.stderr
+
+
+def test_history_interleaves_review_events(loaded_db_url):
+    """Value changes and review events in one list, ordered by time.
+
+    At the same instant the value change comes first, although the event
+    row was written earlier and has a lower id than the next change.
+    """
+    wib = ZoneInfo("Asia/Jakarta")
+    with Session(get_engine(loaded_db_url)) as session:
+        dinkes = session.exec(select(Agency).where(Agency.code == "DINKES")).one()
+        period = session.exec(select(Period).where(Period.code == "2026-03")).one()
+        operator = session.exec(
+            select(Official).where(Official.phone == DINKES_OPERATOR)
+        ).one()
+        supervisor = session.exec(
+            select(Official).where(Official.role == "supervisor").order_by(Official.id)
+        ).first()
+        fis = session.exec(select(Indicator).where(Indicator.code == "RFK-FIS")).one()
+        keu = session.exec(select(Indicator).where(Indicator.code == "RFK-KEU")).one()
+        report = Report(agency_id=dinkes.id, period_id=period.id, status="verified")
+        session.add(report)
+        session.flush()
+        flagged_at = datetime(2026, 4, 6, 9, 12, tzinfo=wib)
+        corrected_at = datetime(2026, 4, 7, 8, 0, tzinfo=wib)
+        rule_flag = ValueFlag(
+            report_id=report.id, indicator_id=fis.id, source="rule",
+            rule_code="FIS-JUMP", message="naik\tdari 2%", raised_at=flagged_at,
+            status="closed", resolution="corrected", resolved_at=corrected_at,
+        )
+        supervisor_flag = ValueFlag(
+            report_id=report.id, indicator_id=keu.id, source="supervisor",
+            note="cek SP2D", raised_by_id=supervisor.id,
+            raised_at=datetime(2026, 4, 8, 10, 0, tzinfo=wib), status="closed",
+            resolution="confirmed", reason="sesuai SP2D",
+        )
+        session.add_all([rule_flag, supervisor_flag])
+        session.flush()
+
+        def event(kind, at, **fields):
+            row = ReportEvent(
+                report_id=report.id, kind=kind, channel=fields.pop("channel", "whatsapp"),
+                created_at=datetime(2026, 4, *at, tzinfo=wib), **fields,
+            )
+            session.add(row)
+            session.flush()
+            return row
+
+        def change(at, indicator, old, new, **fields):
+            row = ValueChange(
+                report_id=report.id, indicator_id=indicator.id, old_number=old,
+                new_number=new, channel="whatsapp", official_id=operator.id,
+                created_at=datetime(2026, 4, *at, tzinfo=wib), **fields,
+            )
+            session.add(row)
+            session.flush()
+            return row
+
+        # Written out of time order on purpose. The events recorded at the
+        # same instant as a change get the lower ids.
+        tied_events = [
+            event("corrected", (7, 8, 0), flag_id=rule_flag.id, indicator_id=fis.id,
+                  official_id=operator.id),
+            event("flagged", (6, 9, 12), flag_id=rule_flag.id, indicator_id=fis.id,
+                  channel="computed"),
+        ]
+        event("unlocked", (20, 10, 0), channel="cli", note="revisi\npagu")
+        event("submitted", (6, 9, 15), official_id=operator.id, note="DINKES-2026-03-001")
+        event("flagged", (8, 10, 0), flag_id=supervisor_flag.id, indicator_id=keu.id,
+              official_id=supervisor.id)
+        event("confirmed", (8, 11, 0), flag_id=supervisor_flag.id, indicator_id=keu.id,
+              official_id=operator.id)
+        event("rejected", (8, 12, 0), flag_id=supervisor_flag.id, indicator_id=keu.id,
+              official_id=supervisor.id, note="lampirkan bukti")
+        event("approved", (9, 9, 0), flag_id=supervisor_flag.id, indicator_id=keu.id,
+              official_id=supervisor.id)
+        event("verified", (9, 9, 0), official_id=supervisor.id)
+        change((6, 9, 10), keu, None, Decimal("18250500000"))
+        tied_changes = [
+            change((7, 8, 0), fis, Decimal("50"), Decimal("5"), reason="salah ketik"),
+            change((6, 9, 12), fis, None, Decimal("50")),
+        ]
+        for tied_event, tied_change in zip(tied_events, tied_changes):
+            assert tied_event.id < tied_change.id
+        session.commit()
+        operator_name, supervisor_name = operator.name, supervisor.name
+
+    environment = {**os.environ, "DATABASE_URL": loaded_db_url}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "history",
+         "--agency", "DINKES", "--period", "2026-03"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert result.returncode == 0, result.stderr
+    assert all(len(line) == 8 for line in lines)
+    assert [(line[0], line[7]) for line in lines] == [
+        ("2026-04-06 09:10:00", "changed"),
+        ("2026-04-06 09:12:00", "changed"),
+        ("2026-04-06 09:12:00", "flagged"),
+        ("2026-04-06 09:15:00", "submitted"),
+        ("2026-04-07 08:00:00", "changed"),
+        ("2026-04-07 08:00:00", "corrected"),
+        ("2026-04-08 10:00:00", "flagged"),
+        ("2026-04-08 11:00:00", "confirmed"),
+        ("2026-04-08 12:00:00", "rejected"),
+        ("2026-04-09 09:00:00", "approved"),
+        ("2026-04-09 09:00:00", "verified"),
+        ("2026-04-20 10:00:00", "unlocked"),
+    ]
+    assert lines[1][1:7] == ["RFK-FIS", "(none)", "50", operator_name, "whatsapp", ""]
+    assert lines[2][1:7] == ["RFK-FIS", "", "", "system", "computed",
+                             "FIS-JUMP: naik dari 2%"]
+    assert lines[3][1:7] == ["", "", "", operator_name, "whatsapp", "DINKES-2026-03-001"]
+    assert lines[4][1:7] == ["RFK-FIS", "50", "5", operator_name, "whatsapp",
+                             "salah ketik"]
+    assert lines[5][1:5] == ["RFK-FIS", "", "", operator_name]
+    assert lines[6][1:7] == ["RFK-KEU", "", "", supervisor_name, "whatsapp", "cek SP2D"]
+    # Without a note on the event, the flag's reason is shown.
+    assert lines[7][1:7] == ["RFK-KEU", "", "", operator_name, "whatsapp", "sesuai SP2D"]
+    assert lines[8][6] == "lampirkan bukti"
+    assert lines[10][1] == ""
+    assert lines[11][1:7] == ["", "", "", "cli", "cli", "revisi pagu"]

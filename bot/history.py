@@ -1,0 +1,126 @@
+"""One report's history: every change of its values and every review step."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, func, select
+
+from models import (
+    Channel,
+    EventKind,
+    FlagSource,
+    Indicator,
+    Official,
+    Report,
+    ReportEvent,
+    Resolution,
+    ValueChange,
+    ValueFlag,
+)
+
+# The `what` column of a value change. Review events show their kind there.
+CHANGED = "changed"
+# The side of a value change without a value, such as the old side of a first one.
+NO_VALUE = "(none)"
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_LINE_BREAKS = re.compile(r"[\t\r\n]+")
+
+
+def history_lines(session: Session, report: Report, tz: ZoneInfo) -> list[list[str]]:
+    """List the report's value changes and review events, oldest first.
+
+    Each line is [local time, indicator, old value, new value, who, channel,
+    reason or note, what]. Lines are ordered by time. At the same instant
+    value changes come first, because a rule's flag or a correction is
+    recorded together with the change that caused it. Rows of one table at
+    the same instant follow their id.
+    """
+    entries = []
+    changes = session.exec(
+        select(ValueChange, Indicator, Official)
+        .join(Indicator, Indicator.id == ValueChange.indicator_id)
+        .outerjoin(Official, Official.id == ValueChange.official_id)
+        .where(ValueChange.report_id == report.id)
+    ).all()
+    for change, indicator, official in changes:
+        line = [
+            _local(change, tz),
+            indicator.code,
+            shown(change.old_number, change.old_text),
+            shown(change.new_number, change.new_text),
+            _actor(official, change.channel),
+            change.channel,
+            _one_line(change.reason),
+            CHANGED,
+        ]
+        entries.append((change.created_at, 0, change.id, line))
+    indicator_id = func.coalesce(ReportEvent.indicator_id, ValueFlag.indicator_id)
+    events = session.exec(
+        select(ReportEvent, Indicator, ValueFlag, Official)
+        .outerjoin(ValueFlag, ValueFlag.id == ReportEvent.flag_id)
+        .outerjoin(Indicator, Indicator.id == indicator_id)
+        .outerjoin(Official, Official.id == ReportEvent.official_id)
+        .where(ReportEvent.report_id == report.id)
+    ).all()
+    for event, indicator, flag, official in events:
+        line = [
+            _local(event, tz),
+            indicator.code if indicator else "",
+            "",
+            "",
+            _actor(official, event.channel),
+            event.channel,
+            _one_line(_event_note(event, flag)),
+            event.kind,
+        ]
+        entries.append((event.created_at, 1, event.id, line))
+    entries.sort(key=lambda entry: entry[:3])
+    return [line for *_, line in entries]
+
+
+def shown(number, text) -> str:
+    """Write one side of a value change: the number, the text or `(none)`."""
+    if number is not None:
+        return format(number, "f")
+    return text if text is not None else NO_VALUE
+
+
+def _local(row, tz: ZoneInfo) -> str:
+    return row.created_at.astimezone(tz).strftime(TIME_FORMAT)
+
+
+def _actor(official: Official | None, channel: str) -> str:
+    if official is not None:
+        return official.name
+    return "cli" if channel == Channel.CLI else "system"
+
+
+def _event_note(event: ReportEvent, flag: ValueFlag | None) -> str:
+    """Return the event's note, or the text its flag holds when it has none."""
+    if event.kind == EventKind.FLAGGED:
+        text = event.note or (_flag_text(flag) if flag else "")
+        if flag is not None and flag.rule_code:
+            return f"{flag.rule_code}: {text}"
+        return text
+    if event.note:
+        return event.note
+    if (
+        event.kind == EventKind.CONFIRMED
+        and flag is not None
+        and flag.resolution == Resolution.CONFIRMED
+    ):
+        return flag.reason or ""
+    return ""
+
+
+def _flag_text(flag: ValueFlag) -> str:
+    if flag.source == FlagSource.SUPERVISOR:
+        return flag.note or flag.message
+    return flag.message
+
+
+def _one_line(text: str | None) -> str:
+    """Keep free text on its line and in its column of the tab-separated output."""
+    return _LINE_BREAKS.sub(" ", text) if text else ""
