@@ -32,6 +32,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(remind_command)
     app.cli.add_command(history_command)
     app.cli.add_command(unlock_command)
+    app.cli.add_command(metrics_command)
 
 
 def _settings():
@@ -288,6 +289,50 @@ def unlock_command(
             f"Its period locks only at {_local_minute(locks_at, settings)}, so edits "
             "are allowed until then."
         )
+
+
+@click.command("metrics")
+@click.option("--period", "period_code", required=True, help="Period code, e.g. 2026-03.")
+@click.option("--agency", "agency_code", help="Agency code, e.g. DINKES; all by default.")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="Write CSV, with shares as fractions, instead of a table.")
+def metrics_command(period_code: str, agency_code: str | None, as_csv: bool) -> None:
+    """Print how many of a period's values were flagged and how the flags ended.
+
+    One row per agency with a report for the period, then a TOTAL row that
+    adds up the counts. Shares are of the flagged values, except the share
+    flagged, which is of the values.
+
+    \b
+    values     the report's stored values, computed indicators left out
+    flagged    values with at least one flag, from a rule or a supervisor
+    corrected by deadline
+               flagged values with a flag resolved as corrected, and not
+               sent back since, on or before the deadline day (local time)
+    confirmed  flagged values whose flags are all closed without a change:
+               kept with a reason, or a supervisor's flag approved
+               without a correction
+    median h to correction
+               median hours from raising a flag to its correction, over
+               all corrected flags, on time or late
+    """
+    from bot.metrics import format_table, period_accuracy, write_csv
+
+    settings = _settings()
+    with Session(get_engine(settings.DATABASE_URL)) as session:
+        period = _period_of(session, period_code)
+        agency = None
+        if agency_code is not None:
+            agency = _agency_of(session, agency_code)
+            if _report_of(session, agency, period) is None:
+                raise click.ClickException(
+                    f"{agency.code} has no report for {period.code}."
+                )
+        rows = period_accuracy(session, period, settings.tz, agency)
+    if as_csv:
+        write_csv(rows, sys.stdout)
+    else:
+        click.echo(format_table(rows), nl=False)
 
 
 def _agency_and_period(session: Session, agency_code: str, period_code: str):

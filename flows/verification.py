@@ -118,11 +118,13 @@ def handle_flag(ctx: Context, rest: str) -> None:
 
 def _awaiting(ctx: Context, rest: str) -> list[ValueFlag]:
     """Return the answered supervisor flags the message may be about."""
+    # Locked, so that two supervisors deciding at once decide each flag once.
     flags = list(ctx.session.exec(
         select(ValueFlag)
         .where(ValueFlag.source == FlagSource.SUPERVISOR,
                ValueFlag.status == FlagStatus.ANSWERED)
         .order_by(ValueFlag.resolved_at, ValueFlag.id)
+        .with_for_update()
     ).all())
     own = [f for f in flags if f.raised_by_id == ctx.official.id]
     flags = own or flags
@@ -373,9 +375,19 @@ def correct(ctx: Context, text: str) -> str | None:
     """Take the operator's new value or `tetap <alasan>` for a flag."""
     from flows.router import dispatch
 
-    flag = ctx.session.get(ValueFlag, ctx.data.get("flag_id"))
-    if flag is None or flag.status != FlagStatus.OPEN:
+    # Locked: two operators of one agency may answer the same prompt at once.
+    flag = ctx.session.exec(
+        select(ValueFlag).where(ValueFlag.id == ctx.data.get("flag_id")).with_for_update()
+    ).first()
+    if flag is None:
         ctx.finish()
+        return dispatch(ctx, text)
+    if flag.status != FlagStatus.OPEN:
+        ctx.finish()
+        if flag.resolved_by_id is not None and flag.resolved_by_id != ctx.official.id:
+            colleague = ctx.session.get(Official, flag.resolved_by_id)
+            ctx.say("review.already_answered", name=colleague.name if colleague else "-")
+            return offer_pending(ctx)
         return dispatch(ctx, text)
     if interrupting_command(text) is not None:
         ctx.say("review.later")

@@ -42,7 +42,9 @@ TEXTS = {
         "2. Answer one question at a time. Numbers may use dots or commas: "
         "1.250.000 or 1,25 jt.\n"
         "3. Check the summary and reply *yes* to send.\n"
-        "Other commands: *status*, *back*, *skip*, *cancel*, *lanjut*, *help*."
+        "Several at once works too: *keuangan march 1,9 M fisik 15*.\n"
+        "Other commands: *status*, *back*, *skip*, *cancel*, *lanjut*, "
+        "*corrections*, *help*."
     ),
     "thanks": "You're welcome.",
     "nothing_in_progress": "No report is in progress. Type *lapor* to start.",
@@ -182,7 +184,11 @@ TEXTS = {
         "• *status* or *status march*: one period's overview\n"
         "• *status dinkes* or *status dinkes march*: one agency's report\n"
         "• *belum* or *belum tw 1*: agencies that have not reported\n"
-        "• *batas tw 2*: a deadline"
+        "• *batas tw 2*: a deadline\n"
+        "• *flag rsud bor march, <note>*: ask the operators to fix one value\n"
+        "• *approve* or *reject <note>*: decide on an operator's answer\n"
+        "• *verify rsud march*: verify a report with no open notes\n"
+        "• *unlock rsud march* (admin): reopen a locked report"
     ),
     "answer.currency_fraction": (
         '❌ "{raw}" is not a whole rupiah amount. Write it in full or use jt/M, '
@@ -289,6 +295,7 @@ TEXTS = {
         "🔓 An admin reopened the {label} report until {until}. Type *report {period}*."
     ),
     "review.correction_reason": "correction after the supervisor's note: {note}",
+    "review.already_answered": "{name} has already answered this note. Thank you 🙏",
     # Reminders
     "reminder.title": "🔔 *E-Monev reminder*",
     "reminder.agency": "Reports of {agency} not yet sent:",

@@ -46,7 +46,9 @@ TEXTS = {
         "2. Jawab pertanyaan satu per satu. Angka boleh pakai titik/koma: "
         "1.250.000 atau 1,25 jt.\n"
         "3. Cek ringkasan → balas *ya* untuk kirim.\n"
-        "Perintah lain: *status*, *kembali*, *lewati*, *batal*, *lanjut*, *bantuan*."
+        "Bisa juga sekaligus: *keuangan maret 1,9 M fisik 15*.\n"
+        "Perintah lain: *status*, *kembali*, *lewati*, *batal*, *lanjut*, "
+        "*perbaikan*, *bantuan*."
     ),
     "thanks": "Sama-sama 🙏",
     "nothing_in_progress": (
@@ -198,7 +200,11 @@ TEXTS = {
         "• *status* atau *status maret*: rekap satu periode\n"
         "• *status dinkes* atau *status dinkes maret*: isi laporan satu OPD\n"
         "• *belum* atau *belum tw 1*: OPD yang belum lapor\n"
-        "• *batas tw 2*: batas laporan"
+        "• *batas tw 2*: batas laporan\n"
+        "• *tandai rsud bor maret, <catatan>*: minta operator memperbaiki satu nilai\n"
+        "• *setuju* atau *tolak <catatan>*: putuskan perbaikan operator\n"
+        "• *verifikasi rsud maret*: verifikasi laporan tanpa catatan terbuka\n"
+        "• *buka rsud maret* (admin): buka laporan yang sudah dikunci"
     ),
     "answer.currency_fraction": (
         '❌ "{raw}" bukan jumlah rupiah utuh. Tulis lengkap atau pakai jt/M, '
@@ -309,6 +315,7 @@ TEXTS = {
         "🔓 Laporan {label} dibuka kembali oleh admin sampai {until}. Ketik *lapor {period}*."
     ),
     "review.correction_reason": "koreksi atas catatan verifikator: {note}",
+    "review.already_answered": "Catatan ini sudah dijawab oleh {name}. Terima kasih 🙏",
     # Reminders
     "reminder.title": "🔔 *Pengingat E-Monev*",
     "reminder.agency": "Laporan {agency} yang belum masuk:",

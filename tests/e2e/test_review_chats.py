@@ -146,3 +146,40 @@ def test_supervisor_flags_operator_corrects_supervisor_approves(start_server, lo
     assert names[events[1].official_id] == "Supervisor Bappeda 1"
     assert names[events[2].official_id] == "Operator RSUD 1"
     assert events[1].note == "112% tdk mungkin. mohon dicek"
+
+
+def test_two_operators_answering_one_prompt_at_once(start_server, loaded_db_url):
+    from tests.e2e.conftest import AUTH_TOKEN
+    from tests.e2e.test_webhook import _post_together
+    from tests.support.servers import inbound_params
+
+    report_id = seed_report(
+        loaded_db_url, "DINKES", "2026-03",
+        {"RFK-KEU": 18_000_000_000, "RFK-FIS": 15, "RFK-SUBKEG": 40,
+         "ADM-LAPKEU": "Sudah", "PBJ-STATUS": "Kontrak"},
+        submitted_at="2026-04-07 10:00",
+    )
+    with start_server(loaded_db_url, "2026-04-09 08:30") as server:
+        Phone(server, SUPERVISOR).send("tandai dinkes fisik maret, fisik terlalu rendah")
+        url = server.url + "/twilio/whatsapp"
+        responses = _post_together(url, [
+            inbound_params("whatsapp:+6281200000001", "21"),
+            inbound_params("whatsapp:+6281200000002", "22"),
+        ])
+    assert all(r.status_code == 200 for r in responses)
+    [flag] = flags(loaded_db_url, report_id)
+    assert flag.status == FlagStatus.ANSWERED
+    value = stored(loaded_db_url, "DINKES", "2026-03")["RFK-FIS"].number
+    # One answer won; the other operator was told a colleague answered.
+    assert value in (21, 22)
+    with Session(get_engine(loaded_db_url)) as session:
+        fis = session.exec(select(Indicator).where(Indicator.code == "RFK-FIS")).one()
+        changes = session.exec(
+            select(ValueChange).where(ValueChange.report_id == report_id,
+                                      ValueChange.indicator_id == fis.id)).all()
+        corrected = session.exec(
+            select(ReportEvent).where(ReportEvent.report_id == report_id,
+                                      ReportEvent.kind == EventKind.CORRECTED)).all()
+    assert len(changes) == 2  # the seeded value and one correction
+    assert len(corrected) == 1
+    assert len(outbox_to(loaded_db_url, SUPERVISOR)) == 1
