@@ -27,7 +27,8 @@ AUTH_TOKEN = "cli-test-auth-token"
 OTHER_SETTINGS = ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL")
 EXPORT_HEADER = (
     "period,agency_code,agency_name,indicator_code,indicator_name,unit,value,"
-    "raw_text,status,submitted_at,on_time,receipt_no"
+    "raw_text,status,submitted_at,on_time,receipt_no,flag,flag_reason,verification,"
+    "verified_at"
 )
 
 

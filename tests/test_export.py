@@ -17,7 +17,7 @@ from bot.db import get_engine
 from bot.export import COLUMNS, export_rows, write_csv
 from bot.importer import import_directory
 from bot.periods import applicable_indicators
-from models import Agency, Indicator, Official, Period
+from models import Agency, Indicator, Official, Period, ValueFlag
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 WIB = ZoneInfo("Asia/Jakarta")
@@ -91,6 +91,57 @@ def period(session) -> Period:
     store(session, report, "RFK-KEU", "1.234.567.890", number=Decimal("1234567890"))
     store(session, report, "RFK-MASALAH", "hujan deras", text="hujan deras")
 
+    session.commit()
+    session.expire_all()
+    return period
+
+
+@pytest.fixture
+def reviewed(session, period) -> Period:
+    """Add flags to DINKES's values and verify its report.
+
+    Flags are added out of the order in which they close, so that the last
+    outcome must come from the closing times rather than the ids.
+    """
+    dinkes = by_code(session, Agency, "DINKES")
+    report = reports.get_report(session, dinkes, period)
+    supervisor = session.exec(
+        select(Official).where(Official.role == "supervisor").order_by(Official.id)
+    ).first()
+
+    def flag(code, source, status, **fields):
+        if source == "supervisor":
+            fields.setdefault("raised_by_id", supervisor.id)
+        session.add(ValueFlag(
+            report_id=report.id, indicator_id=by_code(session, Indicator, code).id,
+            source=source, status=status,
+            raised_at=fields.pop("raised_at", DRAFTED), **fields,
+        ))
+        session.flush()
+
+    flag("RFK-KEU", "rule", "open", rule_code="KEU-JUMP", message="naik 300%")
+    flag("RFK-KEU", "supervisor", "answered", note="cek SP2D",
+         resolution="confirmed", reason="sesuai SP2D", resolved_at=ON_TIME)
+    flag("RFK-FIS", "supervisor", "answered", note="fisik terlalu rendah",
+         resolution="corrected", resolved_at=ON_TIME)
+    flag("RFK-SUBKEG", "rule", "closed", rule_code="SUBKEG-RANGE",
+         message="di atas 40", resolution="corrected", resolved_at=ON_TIME)
+    flag("ADM-LAPKEU", "rule", "closed", rule_code="LAPKEU-A", message="pesan pertama",
+         resolution="confirmed", reason="sudah final",
+         resolved_at=datetime(2026, 4, 8, 2, 0, tzinfo=timezone.utc))
+    flag("ADM-LAPKEU", "rule", "closed", rule_code="LAPKEU-B", message="pesan kedua",
+         resolution="corrected",
+         resolved_at=datetime(2026, 4, 6, 3, 0, tzinfo=timezone.utc))
+    flag("PBJ-STATUS", "supervisor", "closed", note="status benar?",
+         decided_at=datetime(2026, 4, 7, 2, 0, tzinfo=timezone.utc))
+    # Sent back by the supervisor: open again, and `reason` is not the official's.
+    flag("RFK-KEU-PCT", "supervisor", "open", note="hitung ulang",
+         resolution="confirmed", reason="catatan lama",
+         decided_at=datetime(2026, 4, 7, 2, 0, tzinfo=timezone.utc))
+
+    report.status = "verified"
+    report.verified_at = datetime(2026, 4, 12, 8, 0, tzinfo=timezone.utc)
+    session.add(report)
     session.commit()
     session.expire_all()
     return period
@@ -221,3 +272,73 @@ def test_rupiah_exact_through_export(session, period, amount):
     assert len(exported) == 1
     assert exported[0]["value"] == amount
     assert Decimal(exported[0]["value"]) == Decimal(amount)
+
+
+def test_export_new_columns_appended():
+    assert COLUMNS[:12] == (
+        "period", "agency_code", "agency_name", "indicator_code", "indicator_name",
+        "unit", "value", "raw_text", "status", "submitted_at", "on_time", "receipt_no",
+    )
+    assert COLUMNS[12:] == ("flag", "flag_reason", "verification", "verified_at")
+
+
+def test_export_waiting_flags(session, reviewed):
+    rows = rows_of(export_rows(session, reviewed, WIB), "DINKES")
+
+    # One flag waits for the official, so the value is `open`.
+    assert rows["RFK-KEU"]["flag"] == "open"
+    assert rows["RFK-KEU"]["flag_reason"] == "naik 300% | cek SP2D (kept: sesuai SP2D)"
+    assert rows["RFK-FIS"]["flag"] == "answered"
+    assert rows["RFK-FIS"]["flag_reason"] == "fisik terlalu rendah"
+    assert rows["RFK-KEU-PCT"]["flag"] == "open"
+    assert rows["RFK-KEU-PCT"]["flag_reason"] == "hitung ulang"
+
+
+def test_export_closed_flags(session, reviewed):
+    rows = rows_of(export_rows(session, reviewed, WIB), "DINKES")
+
+    assert rows["RFK-SUBKEG"]["flag"] == "corrected"
+    assert rows["RFK-SUBKEG"]["flag_reason"] == "di atas 40"
+    # The flag with the lower id closed last, on 8 April.
+    assert rows["ADM-LAPKEU"]["flag"] == "confirmed"
+    assert rows["ADM-LAPKEU"]["flag_reason"] == "pesan pertama (kept: sudah final)"
+    # Closed by the supervisor before the official replied.
+    assert rows["PBJ-STATUS"]["flag"] == "closed"
+    assert rows["PBJ-STATUS"]["flag_reason"] == "status benar?"
+
+
+def test_export_unflagged_values(session, reviewed):
+    rows = export_rows(session, reviewed, WIB)
+
+    assert rows_of(rows, "DINKES")["RFK-MASALAH"]["flag"] == ""
+    assert rows_of(rows, "DINKES")["RFK-MASALAH"]["flag_reason"] == ""
+    for row in rows:
+        if row["agency_code"] != "DINKES":
+            assert row["flag"] == ""
+            assert row["flag_reason"] == ""
+
+
+def test_export_verification(session, reviewed):
+    rows = export_rows(session, reviewed, WIB)
+
+    dinkes = rows_of(rows, "DINKES")["RFK-KEU"]
+    assert dinkes["verification"] == "verified"
+    assert dinkes["status"] == "verified"
+    assert dinkes["verified_at"] == "2026-04-12T15:00:00+07:00"
+    assert rows_of(rows, "RSUD")["RS-BOR"]["verification"] == "submitted"
+    assert rows_of(rows, "RSUD")["RS-BOR"]["verified_at"] == ""
+    assert rows_of(rows, "DPUPR")["RFK-KEU"]["verification"] == "draft"
+    for row in rows_of(rows, "SETDA").values():
+        assert row["verification"] == ""
+        assert row["verified_at"] == ""
+
+
+def test_export_flag_columns_through_csv(session, reviewed):
+    stream = io.StringIO(newline="")
+
+    write_csv(export_rows(session, reviewed, WIB), stream)
+    stream.seek(0)
+    exported = rows_of(list(csv.DictReader(stream)), "DINKES")
+
+    assert exported["RFK-KEU"]["flag_reason"] == "naik 300% | cek SP2D (kept: sesuai SP2D)"
+    assert exported["ADM-LAPKEU"]["verified_at"] == "2026-04-12T15:00:00+07:00"
