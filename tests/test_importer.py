@@ -24,6 +24,7 @@ from models import (
     Indicator,
     Official,
     Period,
+    Rule,
 )
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -34,6 +35,7 @@ FILES = {
     "periods.csv": Period,
     "budgets.csv": Budget,
     "holidays.csv": Holiday,
+    "rules.csv": Rule,
 }
 TABLES = [*FILES.values(), AgencyAlias, ImportRun]
 
@@ -151,6 +153,7 @@ def test_sample_import_counts(session):
     assert counts["official"] == 30
     assert counts["indicator"] == 46
     assert counts["period"] == 17
+    assert counts["rule"] == 11
     runs = session.exec(select(ImportRun)).all()
     assert len(runs) == 1
     assert runs[0].created == summary.created
@@ -221,12 +224,14 @@ def test_agency_aliases_forms(session):
 
 def test_optional_files_skipped(session, tmp_path):
     directory = copy_sample(tmp_path)
-    for name in ("officials.csv", "budgets.csv", "holidays.csv"):
+    for name in ("officials.csv", "budgets.csv", "holidays.csv", "rules.csv"):
         (directory / name).unlink()
 
     summary = import_directory(session, directory)
 
-    assert summary.skipped == ["officials.csv", "budgets.csv", "holidays.csv"]
+    assert summary.skipped == [
+        "officials.csv", "budgets.csv", "holidays.csv", "rules.csv",
+    ]
     assert set(summary.files) == {"agencies.csv", "indicators.csv", "periods.csv"}
     assert row_counts(session)["official"] == 0
 

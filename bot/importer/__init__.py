@@ -3,9 +3,10 @@
 `import_directory` validates every file before it writes anything, then
 upserts rows by natural key inside a savepoint of the caller's transaction.
 Rows that the files no longer list are kept, because agencies, indicators and
-periods carry reports and a deployment deactivates officials explicitly. The
-only rows it deletes are agency aliases that the agency's current code, names
-and aliases no longer produce.
+periods carry reports and a deployment deactivates officials explicitly. Rules
+that rules.csv no longer lists are deactivated, not deleted, because the flags
+they raised name them. The only rows it deletes are agency aliases that the
+agency's current code, names and aliases no longer produce.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.importer.csvfiles import (
     INDICATORS,
     OFFICIALS,
     PERIODS,
+    RULES,
     DataImportError,
     _read_rows,
 )
@@ -41,6 +43,7 @@ from bot.importer.periods import (
     _parse_periods,
 )
 from bot.importer.records import _KeyedRecord, _Known, _Plan
+from bot.importer.rules import IndicatorFacts, _deactivate_missing, _parse_rules
 from bot.importer.summary import FileCounts, ImportSummary
 from bot.importer.writer import _upsert, _write_agencies
 from models import (
@@ -52,6 +55,7 @@ from models import (
     Indicator,
     Official,
     Period,
+    Rule,
 )
 
 __all__ = [
@@ -64,6 +68,7 @@ __all__ = [
     "MAX_INTEGER_DIGITS",
     "OFFICIALS",
     "PERIODS",
+    "RULES",
     "DataImportError",
     "FileCounts",
     "ImportSummary",
@@ -77,10 +82,12 @@ logger = logging.getLogger(__name__)
 def _load_known(session: Session) -> _Known:
     agencies = session.exec(select(Agency)).all()
     aliases = session.exec(select(AgencyAlias)).all()
+    indicators = session.exec(select(Indicator)).all()
     return _Known(
         agencies={agency.code: agency for agency in agencies},
         aliases={row.alias: row for row in aliases},
         agency_by_id={agency.id: agency for agency in agencies},
+        indicators={indicator.code: indicator for indicator in indicators},
     )
 
 
@@ -94,6 +101,15 @@ def _validate(directory: Path, known: _Known) -> _Plan:
     agency_codes = set(agency_kinds)
     indicators = _parse_indicators(rows[INDICATORS], agency_kinds)
     _check_indicator_aliases(indicators, agency_kinds)
+    # Rules may name stored indicators that indicators.csv leaves out.
+    indicator_facts = {
+        code: IndicatorFacts(indicator.type, indicator.periodicity)
+        for code, indicator in known.indicators.items()
+    }
+    indicator_facts |= {
+        record.code: IndicatorFacts(record.values["type"], record.values["periodicity"])
+        for record in indicators
+    }
 
     def optional(name, parse, *args):
         return None if rows[name] is None else parse(rows[name], *args)
@@ -105,6 +121,7 @@ def _validate(directory: Path, known: _Known) -> _Plan:
         periods=_parse_periods(rows[PERIODS]),
         budgets=optional(BUDGETS, _parse_budgets, agency_codes),
         holidays=optional(HOLIDAYS, _parse_holidays),
+        rules=optional(RULES, _parse_rules, indicator_facts),
     )
 
 
@@ -146,6 +163,23 @@ def _write_plan(session: Session, plan: _Plan, known: _Known) -> dict[str, FileC
         stored = {h.day: h for h in session.exec(select(Holiday)).all()}
         _upsert(session, Holiday, stored, plan.holidays, counts[HOLIDAYS])
 
+    if plan.rules is not None:
+        counts[RULES] = FileCounts()
+        # The select flushes the indicators created above, so they have ids.
+        indicator_ids = {i.code: i.id for i in session.exec(select(Indicator)).all()}
+        records = [
+            _KeyedRecord(
+                r.line,
+                r.code,
+                r.values | {"indicator_id": indicator_ids[r.indicator_code]},
+            )
+            for r in plan.rules
+        ]
+        stored = {r.code: r for r in session.exec(select(Rule)).all()}
+        _upsert(session, Rule, stored, records, counts[RULES])
+        listed = {r.code for r in plan.rules}
+        _deactivate_missing(session, list(stored.values()), listed, counts[RULES])
+
     session.flush()
     return counts
 
@@ -165,7 +199,7 @@ def import_directory(session: Session, directory: Path) -> ImportSummary:
     plan = _validate(directory, known)
     summary = ImportSummary(source=str(directory.resolve()))
     summary.skipped = [
-        name for name in (OFFICIALS, BUDGETS, HOLIDAYS)
+        name for name in (OFFICIALS, BUDGETS, HOLIDAYS, RULES)
         if getattr(plan, name.removesuffix(".csv")) is None
     ]
     with session.begin_nested():

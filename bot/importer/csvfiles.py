@@ -14,6 +14,7 @@ INDICATORS = "indicators.csv"
 PERIODS = "periods.csv"
 BUDGETS = "budgets.csv"
 HOLIDAYS = "holidays.csv"
+RULES = "rules.csv"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -67,6 +68,12 @@ _SPECS = {
     PERIODS: _CsvSpec(PERIODS, ("code", "periodicity", "start", "end", "deadline")),
     BUDGETS: _CsvSpec(BUDGETS, ("agency_code", "year", "ceiling"), (), False),
     HOLIDAYS: _CsvSpec(HOLIDAYS, ("date", "name", "kind"), (), False),
+    RULES: _CsvSpec(
+        RULES,
+        ("code", "kind", "indicator"),
+        ("other", "min", "max", "threshold", "note"),
+        False,
+    ),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.importer.csvfiles import _Row
-from models import Agency, AgencyAlias
+from models import Agency, AgencyAlias, Indicator
 
 
 @dataclass
@@ -40,6 +40,16 @@ class _KeyedRecord:
 
 
 @dataclass
+class _RuleRecord:
+    """A validated rule row; the indicator's id is known only after it is written."""
+
+    line: int
+    code: str
+    values: dict
+    indicator_code: str
+
+
+@dataclass
 class _Plan:
     """Every file, validated and ready to write."""
 
@@ -49,12 +59,14 @@ class _Plan:
     periods: list[_KeyedRecord]
     budgets: list[_KeyedRecord] | None
     holidays: list[_KeyedRecord] | None
+    rules: list[_RuleRecord] | None
 
 
 @dataclass
 class _Known:
-    """Agencies stored before the import, which the files may refer to."""
+    """Agencies and indicators stored before the import, for the files to refer to."""
 
     agencies: dict[str, Agency]
     aliases: dict[str, AgencyAlias]
     agency_by_id: dict[int, Agency]
+    indicators: dict[str, Indicator]
