@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlmodel import Session
 
+from bot.checks import product_factors
 from bot.importer.cells import (
     _PLAIN_DECIMAL,
     _check_length,
@@ -46,7 +46,6 @@ _OTHER_DESCRIPTION = {
     RuleKind.GAP: "the code of a percent indicator",
     RuleKind.PRODUCT: "indicator codes joined by * or /, such as A*B",
 }
-_FACTOR_OPERATOR = re.compile(r"\s*([*/])\s*")
 
 
 @dataclass(frozen=True)
@@ -55,11 +54,6 @@ class IndicatorFacts:
 
     type: str
     periodicity: str
-
-
-def product_factors(expression: str) -> list[str]:
-    """Split `A*B/C` into operands and operators: `["A", "*", "B", "/", "C"]`."""
-    return _FACTOR_OPERATOR.split(expression.strip())
 
 
 def _parse_rules(
@@ -132,7 +126,8 @@ def _parse_threshold(row: _Row, kind: str) -> Decimal | None:
     if kind == RuleKind.GAP:
         if threshold < 0:
             raise row.error(
-                "threshold", f"{row['threshold']!r} is negative. Write 0 or more points."
+                "threshold",
+                f"{row['threshold']!r} is negative. Write 0 or more points.",
             )
     elif threshold <= 0:
         raise row.error("threshold", f"{row['threshold']!r} is not greater than 0")
