@@ -15,6 +15,7 @@ from models import (
     FlagStatus,
     Period,
     Report,
+    ReportStatus,
     ReportValue,
     Resolution,
     ValueFlag,
@@ -118,8 +119,11 @@ def report_columns(report: Report | None, tz: ZoneInfo) -> dict[str, str]:
     on_time = ""
     if report.on_time is not None:
         on_time = "yes" if report.on_time else "no"
+    # `status` says whether the agency reported; the review has its own column.
+    draft = report.status == ReportStatus.DRAFT
+    status = ReportStatus.DRAFT if draft else ReportStatus.SUBMITTED
     return {
-        "status": str(report.status),
+        "status": str(status),
         "submitted_at": submitted_at,
         "on_time": on_time,
         "receipt_no": report.receipt_no or "",

@@ -323,7 +323,7 @@ def test_export_verification(session, reviewed):
 
     dinkes = rows_of(rows, "DINKES")["RFK-KEU"]
     assert dinkes["verification"] == "verified"
-    assert dinkes["status"] == "verified"
+    assert dinkes["status"] == "submitted"
     assert dinkes["verified_at"] == "2026-04-12T15:00:00+07:00"
     assert rows_of(rows, "RSUD")["RS-BOR"]["verification"] == "submitted"
     assert rows_of(rows, "RSUD")["RS-BOR"]["verified_at"] == ""
