@@ -73,16 +73,23 @@ class _Earlier:
 def short_label(indicator: Indicator) -> str:
     """Name an indicator briefly: `BOR`, `Keuangan`, or its name without aliases.
 
-    The first alias is used, in upper case when it is a word of at most four
-    letters (an acronym such as `bor` or `pad`), else with a capital first letter.
+    The first alias is used, in upper case when it is an acronym (`bor`,
+    `pad`, or `spbe` when the name writes `SPBE`), else with a capital first
+    letter (`izin`, `fisik`).
     """
     aliases = indicator.alias_list
     if not aliases:
         return indicator.name
     alias = aliases[0]
-    if alias.isalpha() and len(alias) <= 4:
+    if _is_acronym(alias, indicator):
         return alias.upper()
     return alias[0].upper() + alias[1:]
+
+
+def _is_acronym(alias: str, indicator: Indicator) -> bool:
+    if not alias.isalpha() or len(alias) > 4:
+        return False
+    return len(alias) <= 3 or re.search(rf"\b{alias.upper()}\b", indicator.name) is not None
 
 
 def inline_label(indicator: Indicator) -> str:
@@ -91,7 +98,7 @@ def inline_label(indicator: Indicator) -> str:
     if not aliases:
         return indicator.name
     alias = aliases[0]
-    return alias.upper() if alias.isalpha() and len(alias) <= 4 else alias
+    return alias.upper() if _is_acronym(alias, indicator) else alias
 
 
 def product_factors(expression: str) -> list[str]:
@@ -135,7 +142,7 @@ def check_report(
     if not indicators or not changed:
         return []
     order = {indicator.id: position for position, indicator in enumerate(indicators)}
-    changed = _with_computed(indicators, changed)
+    changed = with_computed(indicators, changed)
     by_code = {indicator.code: indicator for indicator in indicators}
     rules = [
         rule
@@ -177,7 +184,7 @@ def check_report(
     return findings
 
 
-def _with_computed(indicators: list[Indicator], changed: set[int]) -> set[int]:
+def with_computed(indicators: list[Indicator], changed: set[int]) -> set[int]:
     """Add the computed indicators whose formulas use a changed indicator.
 
     A formula may use another computed indicator, so this repeats until
@@ -192,13 +199,13 @@ def _with_computed(indicators: list[Indicator], changed: set[int]) -> set[int]:
         for indicator in indicators:
             if not indicator.computed or indicator.id in changed:
                 continue
-            if _formula_codes(indicator.formula, codes) & changed_codes:
+            if formula_codes(indicator.formula, codes) & changed_codes:
                 changed.add(indicator.id)
                 added = True
     return changed
 
 
-def _formula_codes(formula: str, codes: list[str]) -> set[str]:
+def formula_codes(formula: str, codes: list[str]) -> set[str]:
     """Find the codes a formula uses, longest first, as the formula is evaluated.
 
     `RFK-KEU-PCT` is matched before `RFK-KEU`, so it does not count as a use

@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot import checks, reports, review
 from bot.i18n import period_label
+from bot.periods import applicable_indicators
 from bot.intents import Intent, interrupting_command, step_command
 from bot.parsing import (
     OutOfBounds,
@@ -180,14 +181,13 @@ def after_store(ctx: Context, stored: list[int], rejected=(), flags=None) -> str
 
 def run_checks(ctx: Context, changed: set[int]) -> list[ValueFlag]:
     """Check the report after `changed` values were stored; return open flags."""
-    report, period = load_report(ctx), load_period(ctx)
-    from bot.periods import applicable_indicators
+    return recheck(ctx, load_report(ctx), load_period(ctx), changed)
 
+
+def recheck(ctx: Context, report, period, changed: set[int]) -> list[ValueFlag]:
+    """Run the rules that read `changed` values and update the report's flags."""
     indicators = applicable_indicators(ctx.session, ctx.agency, period)
-    codes = {i.code for i in indicators if i.id in changed}
-    for indicator in indicators:
-        if indicator.computed and any(code in indicator.formula for code in codes):
-            changed = {*changed, indicator.id}
+    changed = checks.with_computed(indicators, changed)
     codes = {i.code for i in indicators if i.id in changed}
     findings = checks.check_report(
         ctx.session, report, ctx.agency, period, changed, ctx.lang
@@ -219,8 +219,10 @@ def _target(ctx: Context, flag: ValueFlag, stored: list[int]) -> int:
     indicator = find_indicator(ctx, flag.indicator_id)
     if not indicator.computed:
         return indicator.id
-    for indicator_id in stored:
-        if find_indicator(ctx, indicator_id).code in indicator.formula:
+    codes = [find_indicator(ctx, indicator_id).code for indicator_id in stored]
+    used = checks.formula_codes(indicator.formula, codes)
+    for indicator_id, code in zip(stored, codes):
+        if code in used:
             return indicator_id
     return stored[0] if stored else indicator.id
 

@@ -22,7 +22,7 @@ from bot.intents import Intent, interrupting_command, step_command
 from bot.parsing import ParseError, parse_period
 from bot.periods import applicable_indicators, resolve
 from flows.answers import display, display_number, error_text, find_mention, parse_answer
-from flows.checking import KEEP
+from flows.checking import KEEP, recheck
 from flows.context import Context
 from flows.status import find_agency, latest_report_period
 from models import (
@@ -431,7 +431,8 @@ def correct(ctx: Context, text: str) -> str | None:
         reason=t(ctx.lang, "review.correction_reason", note=flag.note or "-")[:400],
     )
     reports.refresh_computed(ctx.session, report, agency, period, ctx.now)
-    _recheck(ctx, report, agency, period, indicator)
+    # The rules' flags follow the corrected value.
+    recheck(ctx, report, period, {indicator.id})
     review.corrected(ctx.session, flag, report, ctx.official, ctx.now)
     value = reports.values_by_indicator(ctx.session, report).get(indicator.id)
     new = display(indicator, value, ctx.lang)
@@ -445,20 +446,6 @@ def correct(ctx: Context, text: str) -> str | None:
             old=old, new=new,
         )))
     return _next(ctx)
-
-
-def _recheck(ctx, report, agency, period, indicator) -> None:
-    """Run the rules on the corrected value, so their flags follow it."""
-    changed = {indicator.id}
-    for other in applicable_indicators(ctx.session, agency, period):
-        if other.computed and indicator.code in other.formula:
-            changed.add(other.id)
-    codes = {
-        i.code for i in applicable_indicators(ctx.session, agency, period) if i.id in changed
-    }
-    findings = checks.check_report(ctx.session, report, agency, period, changed, ctx.lang)
-    review.apply_findings(ctx.session, report, findings, codes,
-                          official=ctx.official, now=ctx.now)
 
 
 def _next(ctx: Context) -> str | None:

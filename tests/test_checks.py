@@ -190,7 +190,7 @@ def test_jump_up_flagged(session):
 
     assert rule_codes(findings) == ["IZIN-LONJAKAN"]
     assert findings[0].message == (
-        "*IZIN 361 izin* naik 200,8% dari Februari 2026 (120 izin)."
+        "*Izin 361 izin* naik 200,8% dari Februari 2026 (120 izin)."
     )
 
 
@@ -234,7 +234,7 @@ def test_jump_crosses_year(session):
     findings = check(session, "DPMPTSP", "2026-01", {"PTSP-IZIN": "301"})
 
     assert messages(findings, "IZIN-LONJAKAN") == [
-        "*IZIN 301 izin* naik 201% dari Desember 2025 (100 izin)."
+        "*Izin 301 izin* naik 201% dari Desember 2025 (100 izin)."
     ]
 
 
@@ -628,6 +628,8 @@ def test_history_read_once(session, loaded_db_url):
     ("keuangan|keu", "Realisasi keuangan", "Keuangan"),
     ("persen keuangan|% keuangan", "Persentase", "Persen keuangan"),
     ("ktp-el|ktp", "KTP", "Ktp-el"),
+    ("izin|perizinan", "Jumlah perizinan berusaha", "Izin"),
+    ("spbe|indeks spbe", "Indeks SPBE pemerintah daerah", "SPBE"),
     ("", "Jumlah kematian ibu", "Jumlah kematian ibu"),
 ])
 def test_short_label(aliases, name, label):
