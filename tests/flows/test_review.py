@@ -62,7 +62,8 @@ def test_soft_range_flag_is_kept_with_reason(loaded_db_url):
     for answer in ("20 M", "25", "30", "-", "-", "sudah", "kontrak"):
         chat.send(answer)
     warning = chat.send("105")
-    assert "BOR 105%" in warning and "100%" in warning
+    assert "BOR 105%" in warning
+    assert "100%" in warning
     # The value is stored even though it is doubtful.
     assert stored(loaded_db_url, "RSUD", "2026-03")["RS-BOR"].number == 105
     assert "alasan" in chat.send("tetap")
@@ -115,7 +116,8 @@ def test_skipping_a_doubt_leaves_the_flag_open_and_marks_the_summary(loaded_db_u
         chat.send(answer)
     chat.send("130")
     summary = chat.send("lewati")
-    assert "BOR" in summary and "⚠️" in summary
+    assert "BOR" in summary
+    assert "⚠️" in summary
     [flag] = all_flags(loaded_db_url)
     assert flag.status == FlagStatus.OPEN
 
@@ -214,7 +216,8 @@ def test_approval_names_the_flag_when_several_wait(loaded_db_url):
     Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-09 09:00").send("81,2")
     Chat(loaded_db_url, DISDIK_OPERATOR, at="2026-04-09 09:05").send("12")
     choice = supervisor.send("setuju", at="2026-04-09 09:10")
-    assert "RSUD RS-BOR" in choice and "DISDIK RFK-FIS" in choice
+    assert "RSUD RS-BOR" in choice
+    assert "DISDIK RFK-FIS" in choice
     assert "terverifikasi" in supervisor.send("setuju disdik fisik")
     assert fetch_report(loaded_db_url, "DISDIK", "2026-03").status == ReportStatus.VERIFIED
     assert fetch_report(loaded_db_url, "RSUD", "2026-03").status == ReportStatus.CORRECTED
