@@ -138,7 +138,10 @@ def step_command(text: str) -> Intent | None:
 
 # Commands that leave a question unanswered when typed as a short message.
 # `belum` is left out because it is also an answer (Sudah/Belum).
-INTERRUPTING = (Intent.REPORT, Intent.STATUS, Intent.RESUME, Intent.HELP, Intent.MENU)
+INTERRUPTING = (
+    Intent.REPORT, Intent.STATUS, Intent.RESUME, Intent.HELP, Intent.MENU,
+    Intent.CORRECTIONS,
+)
 INTERRUPT_MAX_WORDS = 3
 
 

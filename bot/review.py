@@ -206,6 +206,18 @@ def _after_answer(session: Session, report: Report, flag: ValueFlag, now: dateti
     session.flush()
 
 
+def accept_rule_flag(
+    session: Session, flag: ValueFlag, report: Report, supervisor: Official,
+    now: datetime,
+) -> None:
+    """Keep a value a rule flagged and the official left open, on a supervisor's word."""
+    flag.resolution = Resolution.CONFIRMED
+    flag.resolved_at = now
+    flag.resolved_by_id = supervisor.id
+    flag.reason = flag.reason or None
+    session.add(flag)
+
+
 def raise_flag(
     session: Session, report: Report, indicator: Indicator, value, *,
     supervisor: Official, note: str, now: datetime,

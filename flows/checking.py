@@ -27,7 +27,14 @@ from bot.parsing import (
     parse_yes_no,
     strip_periods,
 )
-from flows.answers import Answer, display, display_number, error_text, parse_answer
+from flows.answers import (
+    Answer,
+    display,
+    display_number,
+    error_text,
+    find_mention,
+    parse_answer,
+)
 from flows.context import Context
 from flows.report_questions import (
     State,
@@ -56,6 +63,8 @@ MONTHLY = re.compile(
     r"belum\s+kumulatif|bulan\s+\w+\s+(?:aja|saja|doang)|bulan\s+ini\s+(?:aja|saja)|"
     r"per\s*bulan|bulanan|monthly|not\s+cumulative)\b"
 )
+# `kumulatif, bukan per bulan`: the figure is the cumulative one after all.
+NOT_MONTHLY = re.compile(r"\bbukan\s+(?:per\s*bulan|bulanan|monthly)\b|\bnot\s+monthly\b")
 _CONNECTORS = re.compile(r"^[\s,.;:&+/-]*(?:dan|serta|and|&)?[\s,.;:&+/-]*|[\s,.;:&+/-]*(?:dan|serta|and|&)?[\s,.;:&+/-]*$")
 
 
@@ -86,9 +95,21 @@ def split_mentions(text: str, indicators: list[Indicator]) -> list[tuple[Indicat
         if all(end <= s or start >= e for s, e, _ in chosen):
             chosen.append((start, end, indicator))
     chosen.sort()
+    if not chosen or re.search(r"\d", norm[: chosen[0][0]]):
+        # `250.000.000 realisasi keuangan`: a number before the first name
+        # belongs to no name for sure, so the message is not split.
+        return []
     pairs = []
     seen = set()
     for index, (start, end, indicator) in enumerate(chosen):
+        if indicator.type == IndicatorType.TEXT:
+            # Free text runs to the end of the message, whatever words it
+            # contains, and is only read when the message starts with its name.
+            typed = re.search(re.escape(norm[start:end]), text, re.IGNORECASE)
+            raw = (text[typed.end():] if typed else norm[end:]).strip(" ,.:=-")
+            if start == 0 and raw and indicator.id not in seen:
+                pairs.append((indicator, raw))
+            break
         stop = chosen[index + 1][0] if index + 1 < len(chosen) else len(norm)
         raw = _CONNECTORS.sub("", strip_periods(norm[end:stop])).strip()
         if not raw or indicator.id in seen:
@@ -293,18 +314,24 @@ def check_step(ctx: Context, text: str) -> str | None:
     norm = normalise(text)
     keep = KEEP.match(" ".join(text.split()))
     if keep is not None:
-        return _keep(ctx, text, keep["reason"].strip())
-    if MONTHLY.search(norm):
-        return _offer_sum(ctx)
+        return _keep(ctx, keep["reason"].strip())
+    if MONTHLY.search(norm) and not NOT_MONTHLY.search(norm):
+        offered = _offer_sum(ctx, text)
+        if offered is not None:
+            return offered
     pairs = split_mentions(text, load_queue(ctx))
     if pairs:
         return fill(ctx, pairs)
     targets = _open_targets(ctx)
+    if not re.search(r"\d", text) and all(
+        find_indicator(ctx, t).type not in (IndicatorType.TEXT, IndicatorType.CHOICE)
+        for t in targets
+    ):
+        # `sdh`, `kirim`, `ok`: no value, so say what the bot waits for.
+        ctx.say("check.help", example=_example(ctx))
+        return State.CHECK
     if len(targets) != 1:
-        if parse_yes_no(text) is not None or not re.search(r"\d", text):
-            ctx.say("check.help", example=_example(ctx))
-        else:
-            ctx.say("check.which", example=_example(ctx))
+        ctx.say("check.which", example=_example(ctx))
         return State.CHECK
     indicator = find_indicator(ctx, targets[0])
     try:
@@ -332,33 +359,63 @@ def _example(ctx: Context) -> str:
     return f"{short_label(indicator).lower()} {example(indicator, ctx.lang).split(' ')[0]}"
 
 
-def _keep(ctx: Context, text: str, reason: str) -> str:
+def _keep(ctx: Context, reason: str) -> str:
+    """Keep the doubtful values with the reason given.
+
+    With doubts about several answers, the reason must name the one it keeps
+    (`tetap fisik ada addendum`); the others stay open.
+    """
     if len(reason) < 3:
         ctx.say("check.reason_needed")
         return State.CHECK
+    targets = ctx.data.get("targets", {})
+    open_flags = [
+        flag for flag in (
+            ctx.session.get(ValueFlag, fid) for fid in ctx.data.get("checking", [])
+        )
+        if flag is not None and flag.status == FlagStatus.OPEN
+    ]
+    kept_targets = {targets.get(str(flag.id)) for flag in open_flags}
+    if len(kept_targets) > 1:
+        named = find_mention(reason, [find_indicator(ctx, t) for t in kept_targets])
+        if named is None:
+            example = checks.inline_label(find_indicator(ctx, sorted(kept_targets)[0]))
+            ctx.say("check.keep_which", example=f"tetap {example} <alasan>")
+            return State.CHECK
+        kept_targets = {named[0].id}
     report = load_report(ctx)
-    for flag_id in ctx.data.get("checking", []):
-        flag = ctx.session.get(ValueFlag, flag_id)
-        if flag is not None and flag.status == FlagStatus.OPEN:
+    for flag in open_flags:
+        if targets.get(str(flag.id)) in kept_targets:
             review.confirm(ctx.session, flag, report, ctx.official, reason, ctx.now)
     ctx.say("check.kept", reason=reason[:200])
-    update_data(ctx, checking=[])
-    if ctx.data.get("pending"):
+    still = [fid for fid in ctx.data.get("checking", []) if _is_open(ctx, fid)]
+    update_data(ctx, checking=still)
+    if still or ctx.data.get("pending"):
         lines = "\n".join(f"{n}. {line}" for n, line in enumerate(_doubt_lines(ctx), 1))
-        ctx.say("check.still", lines=lines, ask=ctx.text("check.ask_value"))
+        ask = ctx.text("check.ask" if still else "check.ask_value")
+        ctx.say("check.still", lines=lines, ask=ask)
         return State.CHECK
     return finish_check(ctx, ctx.data.get("filled", []))
 
 
-def _offer_sum(ctx: Context) -> str:
-    """Offer previous cumulative + this month's figure for a flag that went down."""
+def _offer_sum(ctx: Context, text: str) -> str | None:
+    """Offer previous cumulative + this month's figure for a flag that went down.
+
+    Returns None when no open flag is a cumulative value that went down, or
+    when the message names another indicator than the one that went down.
+    """
+    candidates = []
     for flag_id in ctx.data.get("checking", []):
         flag = ctx.session.get(ValueFlag, flag_id)
         if flag is None or flag.status != FlagStatus.OPEN:
             continue
         rule = ctx.session.exec(select(Rule).where(Rule.code == flag.rule_code)).first()
-        if rule is None or rule.kind != RuleKind.MONOTONIC:
-            continue
+        if rule is not None and rule.kind == RuleKind.MONOTONIC:
+            candidates.append(flag)
+    named = find_mention(text, load_queue(ctx))
+    if named is not None:
+        candidates = [f for f in candidates if f.indicator_id == named[0].id]
+    for flag in candidates:
         indicator = find_indicator(ctx, flag.indicator_id)
         value = load_values(ctx).get(indicator.id)
         previous = reports.previous_value(ctx.session, ctx.agency, indicator, load_period(ctx))
@@ -373,8 +430,10 @@ def _offer_sum(ctx: Context) -> str:
                 value=display_number(indicator, value.number),
                 total=display_number(indicator, total))
         return State.CONFIRM_SUM
-    ctx.say("check.no_previous")
-    return State.CHECK
+    if candidates:
+        ctx.say("check.no_previous")
+        return State.CHECK
+    return None
 
 
 def confirm_sum(ctx: Context, text: str) -> str | None:

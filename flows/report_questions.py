@@ -11,11 +11,12 @@ from enum import StrEnum
 from bot import locking, reports, review
 from bot.i18n import period_label
 from bot.parsing import ParseError
-from bot.periods import applicable_indicators
+from bot.periods import applicable_indicators, open_periods
 from flows.answers import display, display_number, error_text, parse_answer
 from flows.context import Context
 from models import (
     ConversationStatus,
+    FlagStatus,
     Indicator,
     IndicatorType,
     Official,
@@ -94,6 +95,18 @@ def update_data(ctx: Context, **changes) -> None:
     ctx.conversation.data = {**ctx.data, **changes}
 
 
+def editable_periods(ctx: Context, periodicity: str | None = None) -> list[Period]:
+    """List the agency's open periods whose reports are not locked."""
+    periods = open_periods(ctx.session, ctx.agency, ctx.today, periodicity)
+    return [
+        period for period in periods
+        if not locking.is_locked(
+            reports.get_report(ctx.session, ctx.agency, period), period, ctx.now,
+            ctx.settings,
+        )
+    ]
+
+
 # --- questions ----------------------------------------------------------------
 
 
@@ -147,8 +160,12 @@ def show_summary(ctx: Context) -> str:
     period, report = load_period(ctx), load_report(ctx)
     values = load_values(ctx)
     lines = []
+    # Marked while the official still has to act: open, not waiting for a
+    # supervisor's decision.
     flagged = {
-        flag.indicator_id for flag in review.pending_flags(ctx.session, report)
+        flag.indicator_id
+        for flag in review.pending_flags(ctx.session, report)
+        if flag.status == FlagStatus.OPEN
     }
     mark = ctx.text("summary.flagged")
     for n, indicator in enumerate(load_queue(ctx), 1):

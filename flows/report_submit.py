@@ -8,7 +8,6 @@ from bot import reports
 from bot.i18n import long_date, period_label, t
 from bot.intents import Intent, interrupting_command, step_command
 from bot.parsing import parse_yes_no
-from bot.periods import open_periods
 from flows import checking
 from flows.answers import find_mention
 from flows.context import Context
@@ -17,6 +16,7 @@ from flows.report_questions import (
     ask,
     cancel,
     edit_by_mention,
+    editable_periods,
     load_period,
     load_queue,
     load_report,
@@ -112,7 +112,7 @@ def notify_colleagues(ctx: Context, period: Period, first: bool) -> None:
 
 def offer_next(ctx: Context, done: Period) -> str | None:
     remaining = [
-        p for p in open_periods(ctx.session, ctx.agency, ctx.today) if p.id != done.id
+        p for p in editable_periods(ctx) if p.id != done.id
     ]
     if not remaining:
         ctx.finish()

@@ -21,7 +21,6 @@ from bot.parsing import ParseError, format_rupiah, parse_choice, parse_period, p
 from bot.periods import (
     OPEN_BEFORE_END_DAYS,
     applicable_indicators,
-    open_periods,
     resolve,
 )
 from flows.answers import display, error_text, find_mention, parse_answer
@@ -34,6 +33,7 @@ from flows.report_questions import (
     ask_next,
     cancel,
     edit_by_mention,
+    editable_periods,
     find_indicator,
     load_period,
     load_queue,
@@ -70,7 +70,7 @@ def begin(
             return None
         return open_report(ctx, period)
 
-    periods = open_periods(ctx.session, ctx.agency, ctx.today, periodicity)
+    periods = editable_periods(ctx, periodicity)
     if not periods:
         ctx.say("report.no_open_periods")
         return None
@@ -129,7 +129,7 @@ def quick_fill(ctx: Context, text: str) -> tuple[bool, str | None]:
         period = resolve(ctx.session, ref, ctx.today)
         candidates = [period] if period is not None else []
     else:
-        candidates = open_periods(ctx.session, ctx.agency, ctx.today)
+        candidates = editable_periods(ctx)
     matches = []
     for period in candidates:
         asked = [

@@ -25,6 +25,11 @@ FLOWS = {
 def handle_text(ctx: Context, text: str) -> None:
     """Handle one text message; the conversation row is updated in place."""
     conversation = ctx.conversation
+    # A flow that ends with this message shows a supervisor's note that waited.
+    was_busy = (
+        conversation.status == ConversationStatus.ACTIVE
+        and conversation.flow != verification.FLOW
+    )
     steps = FLOWS.get(conversation.flow, {})
     step = steps.get(conversation.state)
     try:
@@ -45,8 +50,7 @@ def handle_text(ctx: Context, text: str) -> None:
         reporting.say_locked(ctx, load_period(ctx))
         ctx.finish(ConversationStatus.CANCELLED)
         next_state = None
-    if next_state is None and conversation.flow == reporting.FLOW:
-        # A supervisor's note that waited for the report to end is shown now.
+    if next_state is None and was_busy and conversation.status != ConversationStatus.ACTIVE:
         next_state = verification.offer_pending(ctx)
     _settle(ctx, next_state)
 

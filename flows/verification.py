@@ -12,6 +12,7 @@ flag, and an admin's `buka RSUD maret` unlocks a locked report.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlmodel import select
@@ -24,7 +25,7 @@ from bot.periods import applicable_indicators, resolve
 from flows.answers import display, display_number, error_text, find_mention, parse_answer
 from flows.checking import KEEP, recheck
 from flows.context import Context
-from flows.status import find_agency, latest_report_period
+from flows.status import find_agency
 from models import (
     Agency,
     Conversation,
@@ -46,7 +47,6 @@ from models import (
 logger = logging.getLogger(__name__)
 
 FLOW = "correction"
-REPORT_FLOW = "report"
 
 
 class State(StrEnum):
@@ -60,18 +60,36 @@ CORRECT = State.CORRECT
 # --- supervisors ------------------------------------------------------------------
 
 
-def _target(ctx: Context, text: str) -> tuple[Agency, Period] | None:
-    """Read `<agency> [period]`; say what is wrong and return None if unclear."""
+def _target(ctx: Context, text: str, period_required: bool = False) -> tuple[Agency, Period] | None:
+    """Read `<agency> [period]`, or explain what is missing and return None.
+
+    Without a period, the agency's latest submitted report is meant.
+    """
     agency = find_agency(ctx.session, text)
     if agency is None:
         ctx.say("review.unknown_agency", example="tandai RSUD BOR maret, <catatan>")
         return None
     ref = parse_period(text)
-    period = resolve(ctx.session, ref, ctx.today) if ref else latest_report_period(ctx, agency)
+    if ref is not None:
+        period = resolve(ctx.session, ref, ctx.today)
+    elif period_required:
+        ctx.say("review.period_needed", example=f"buka {agency.code} maret")
+        return None
+    else:
+        period = _latest_submitted(ctx, agency)
     if period is None:
         ctx.say("period.unknown")
         return None
     return agency, period
+
+
+def _latest_submitted(ctx: Context, agency: Agency) -> Period | None:
+    return ctx.session.exec(
+        select(Period)
+        .join(Report, Report.period_id == Period.id)
+        .where(Report.agency_id == agency.id, Report.status != ReportStatus.DRAFT)
+        .order_by(Period.end.desc(), Period.id.desc())
+    ).first()
 
 
 def handle_flag(ctx: Context, rest: str) -> None:
@@ -107,6 +125,11 @@ def handle_flag(ctx: Context, rest: str) -> None:
         ctx.say("review.no_value", agency=agency.short_name, indicator=indicator.code,
                 label=label)
         return
+    if locking.is_locked(report, period, ctx.now, ctx.settings):
+        # The operator could not correct it, so the flag would only wait.
+        ctx.say("review.locked", agency=agency.code, label=label,
+                period=period_label(period, ctx.lang).split(" ")[0].lower())
+        return
     flag = review.raise_flag(ctx.session, report, indicator, value,
                              supervisor=ctx.official, note=note, now=ctx.now)
     ctx.say("review.flagged", agency=agency.code, indicator=indicator.code, label=label,
@@ -117,7 +140,13 @@ def handle_flag(ctx: Context, rest: str) -> None:
 
 
 def _awaiting(ctx: Context, rest: str) -> list[ValueFlag]:
-    """Return the answered supervisor flags the message may be about."""
+    """Return the flags waiting for a decision that the message may be about.
+
+    These are the supervisors' flags the operators answered, the supervisor's
+    own first. Naming an agency and an indicator (`setuju rsud bor`) narrows
+    them, and also reaches a rule's flag the operator left open, so that a
+    supervisor can accept a value that blocks verification.
+    """
     # Locked, so that two supervisors deciding at once decide each flag once.
     flags = list(ctx.session.exec(
         select(ValueFlag)
@@ -128,20 +157,31 @@ def _awaiting(ctx: Context, rest: str) -> list[ValueFlag]:
     ).all())
     own = [f for f in flags if f.raised_by_id == ctx.official.id]
     flags = own or flags
-    head = rest.partition(",")[0]
-    agency = find_agency(ctx.session, head) if head.strip() else None
-    if agency is not None:
-        reports_of_agency = {
-            r.id for r in ctx.session.exec(
-                select(Report).where(Report.agency_id == agency.id)
-            ).all()
-        }
-        flags = [f for f in flags if f.report_id in reports_of_agency]
-        indicators = [ctx.session.get(Indicator, f.indicator_id) for f in flags]
-        mention = find_mention(head, [i for i in indicators if i is not None])
-        if mention is not None:
-            flags = [f for f in flags if f.indicator_id == mention[0].id]
-    return flags
+    agency = find_agency(ctx.session, rest) if rest.strip() else None
+    if agency is None:
+        return flags
+    reports_of_agency = {
+        r.id for r in ctx.session.exec(select(Report).where(Report.agency_id == agency.id)).all()
+    }
+    flags = [f for f in flags if f.report_id in reports_of_agency]
+    rule_flags = ctx.session.exec(
+        select(ValueFlag).where(
+            ValueFlag.source == FlagSource.RULE, ValueFlag.status == FlagStatus.OPEN,
+            ValueFlag.report_id.in_(reports_of_agency),
+        ).order_by(ValueFlag.raised_at, ValueFlag.id).with_for_update()
+    ).all()
+    indicators = {
+        f.indicator_id: ctx.session.get(Indicator, f.indicator_id) for f in [*flags, *rule_flags]
+    }
+    mention = find_mention(rest, [i for i in indicators.values() if i is not None])
+    if mention is None:
+        return flags
+    ref = parse_period(rest)
+    period = resolve(ctx.session, ref, ctx.today) if ref else None
+    chosen = [f for f in [*flags, *rule_flags] if f.indicator_id == mention[0].id]
+    if period is not None:
+        chosen = [f for f in chosen if ctx.session.get(Report, f.report_id).period_id == period.id]
+    return chosen
 
 
 def _describe(ctx: Context, flag: ValueFlag) -> tuple[Report, Agency, Period, Indicator]:
@@ -177,6 +217,8 @@ def handle_approve(ctx: Context, rest: str) -> None:
         return
     report, agency, period, indicator = _describe(ctx, flag)
     label = period_label(period, ctx.lang)
+    if flag.source == FlagSource.RULE:
+        review.accept_rule_flag(ctx.session, flag, report, ctx.official, ctx.now)
     verified = review.approve(ctx.session, flag, report, ctx.official, ctx.now)
     if verified:
         ctx.say("review.verified", agency=agency.code, label=label)
@@ -190,11 +232,16 @@ def handle_reject(ctx: Context, rest: str) -> None:
     if not ctx.is_supervisor:
         ctx.say("review.only_supervisors")
         return
-    flag = _choose(ctx, rest, "tolak")
+    # `tolak rsud bor, <catatan>` names the flag before the comma; without a
+    # comma the whole text is the note, whatever agency names it contains.
+    head, comma, after = rest.partition(",")
+    if comma and find_agency(ctx.session, head) is not None:
+        qualifier, note = head, after.strip()
+    else:
+        qualifier, note = "", rest.strip()
+    flag = _choose(ctx, qualifier, "tolak")
     if flag is None:
         return
-    head, comma, after = rest.partition(",")
-    note = after.strip() if comma and find_agency(ctx.session, head) else rest.strip()
     report, agency, period, indicator = _describe(ctx, flag)
     review.reject(ctx.session, flag, report, ctx.official, note, ctx.now)
     ctx.say("review.rejected", agency=agency.code, indicator=indicator.code,
@@ -223,7 +270,9 @@ def handle_verify(ctx: Context, rest: str) -> None:
         items = ", ".join(
             ctx.session.get(Indicator, flag.indicator_id).code for flag in pending
         )
-        ctx.say("review.not_verifiable", agency=agency.code, label=label, items=items)
+        example = checks.short_label(ctx.session.get(Indicator, pending[0].indicator_id))
+        ctx.say("review.not_verifiable", agency=agency.code, label=label, items=items,
+                example=f"setuju {agency.code} {example.lower()}")
         return
     review.verify(ctx.session, report, ctx.official, ctx.now)
     ctx.say("review.verified", agency=agency.code, label=label)
@@ -234,11 +283,17 @@ def handle_unlock(ctx: Context, rest: str) -> None:
     if ctx.official.role != Role.ADMIN:
         ctx.say("review.only_admins")
         return
-    target = _target(ctx, rest)
+    target = _target(ctx, rest, period_required=True)
     if target is None:
         return
     agency, period = target
-    report = reports.get_or_create_report(ctx.session, agency, period)
+    report = reports.get_report(ctx.session, agency, period)
+    if not locking.is_locked(report, period, ctx.now, ctx.settings):
+        since = locking.lock_moment(period, ctx.settings).astimezone(ctx.settings.tz)
+        ctx.say("review.not_locked", agency=agency.code, label=period_label(period, ctx.lang),
+                until=long_date((since - timedelta(days=1)).date(), ctx.lang))
+        return
+    report = report or reports.get_or_create_report(ctx.session, agency, period)
     until = locking.unlock(ctx.session, report, ctx.official, ctx.now, ctx.settings,
                            channel="whatsapp")
     local = until.astimezone(ctx.settings.tz)
@@ -311,11 +366,9 @@ def prompt_operators(ctx: Context, flag: ValueFlag, agency: Agency) -> None:
             .with_for_update()
         ).first()
         lang = operator.language
-        busy = (
-            conversation is not None
-            and conversation.status == ConversationStatus.ACTIVE
-            and conversation.flow == REPORT_FLOW
-        )
+        # Any open question counts, a menu choice or another note included,
+        # so a reply always goes to the question the operator saw last.
+        busy = conversation is not None and conversation.status == ConversationStatus.ACTIVE
         if busy:
             ctx.notices.append((operator.id, t(
                 lang, "review.prompt_later", label=period_label(period, lang),
@@ -366,9 +419,32 @@ def offer_pending(ctx: Context) -> str | None:
 def handle_corrections(ctx: Context) -> str | None:
     """`perbaikan`: show the next supervisor's note to answer, if any."""
     state = offer_pending(ctx)
-    if state is None:
+    if state is not None:
+        return state
+    rule_flags = _open_rule_flags(ctx)
+    if not rule_flags:
         ctx.say("review.no_corrections")
-    return state
+        return None
+    lines = []
+    for flag in rule_flags[:5]:
+        period = ctx.session.get(Period, ctx.session.get(Report, flag.report_id).period_id)
+        lines.append(f"• {period_label(period, ctx.lang)}: {flag.message}")
+    period = ctx.session.get(Period, ctx.session.get(Report, rule_flags[0].report_id).period_id)
+    ctx.say("review.open_checks", lines="\n".join(lines),
+            command=f"lapor {period_label(period, ctx.lang).split(' ')[0].lower()}")
+    return None
+
+
+def _open_rule_flags(ctx: Context) -> list[ValueFlag]:
+    if ctx.agency is None:
+        return []
+    return list(ctx.session.exec(
+        select(ValueFlag)
+        .join(Report, Report.id == ValueFlag.report_id)
+        .where(Report.agency_id == ctx.agency.id, ValueFlag.source == FlagSource.RULE,
+               ValueFlag.status == FlagStatus.OPEN)
+        .order_by(ValueFlag.raised_at, ValueFlag.id)
+    ).all())
 
 
 def correct(ctx: Context, text: str) -> str | None:
@@ -389,7 +465,11 @@ def correct(ctx: Context, text: str) -> str | None:
             ctx.say("review.already_answered", name=colleague.name if colleague else "-")
             return offer_pending(ctx)
         return dispatch(ctx, text)
-    if interrupting_command(text) is not None:
+    interruption = interrupting_command(text)
+    if interruption == Intent.CORRECTIONS:
+        ctx.replies.append(prompt_text(ctx.session, flag, ctx.lang))
+        return CORRECT
+    if interruption is not None:
         ctx.say("review.later")
         ctx.finish(ConversationStatus.CANCELLED)
         return dispatch(ctx, text)
@@ -425,6 +505,13 @@ def correct(ctx: Context, text: str) -> str | None:
     except ParseError as error:
         ctx.replies.append(error_text(indicator, error, ctx.lang))
         return CORRECT
+    if locking.is_locked(report, period, ctx.now, ctx.settings):
+        since = locking.lock_moment(period, ctx.settings).astimezone(ctx.settings.tz)
+        ctx.say("report.locked", label=period_label(period, ctx.lang),
+                since=long_date(since.date(), ctx.lang), agency=agency.code,
+                period=period_label(period, ctx.lang).split(" ")[0].lower())
+        ctx.finish(ConversationStatus.CANCELLED)
+        return None
     reports.store_value(
         ctx.session, report, indicator, raw_text=text, number=parsed.number,
         text=parsed.text, is_none=parsed.is_none, official=ctx.official, now=ctx.now,

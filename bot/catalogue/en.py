@@ -286,7 +286,8 @@ TEXTS = {
     "review.to_operator_verified": "✅ The {agency} {label} report is *verified*. Thank you 🙏",
     "review.rejected": "Sent back to the {agency} operators: {indicator} {label} ✔️",
     "review.not_verifiable": (
-        "The {agency} {label} report cannot be verified yet; open notes: {items}"
+        "The {agency} {label} report cannot be verified yet; open notes: {items}. "
+        "To accept a value as it is, reply e.g. *{example}*."
     ),
     "review.already_verified": "The {agency} {label} report is already verified.",
     "review.no_corrections": "No supervisor's note needs a correction. 👍",
@@ -296,6 +297,20 @@ TEXTS = {
     ),
     "review.correction_reason": "correction after the supervisor's note: {note}",
     "review.already_answered": "{name} has already answered this note. Thank you 🙏",
+    "check.keep_which": "Which value do you keep? Name it, e.g. *{example}*.",
+    "review.period_needed": "Name the period, e.g. *{example}*.",
+    "review.locked": (
+        "The {agency} {label} report is locked, so the operators cannot correct it. "
+        "Ask an admin to unlock it first (*unlock {agency} {period}*), then flag it again."
+    ),
+    "review.not_locked": (
+        "The {agency} {label} report is not locked; the operators can change it "
+        "until {until}."
+    ),
+    "review.open_checks": (
+        "No supervisor's note. These values still need a check:\n{lines}\n"
+        "Type *{command}* to fix them or *keep* + a reason."
+    ),
     # Reminders
     "reminder.title": "🔔 *E-Monev reminder*",
     "reminder.agency": "Reports of {agency} not yet sent:",

@@ -306,7 +306,8 @@ TEXTS = {
     "review.to_operator_verified": "✅ Laporan {agency} {label} sudah *terverifikasi*. Terima kasih 🙏",
     "review.rejected": "Dikembalikan ke operator {agency}: {indicator} {label} ✔️",
     "review.not_verifiable": (
-        "Laporan {agency} {label} belum bisa diverifikasi; masih ada catatan: {items}"
+        "Laporan {agency} {label} belum bisa diverifikasi; masih ada catatan: {items}. "
+        "Untuk menerima nilainya apa adanya, balas mis. *{example}*."
     ),
     "review.already_verified": "Laporan {agency} {label} sudah terverifikasi.",
     "review.no_corrections": "Tidak ada catatan verifikator yang perlu diperbaiki. 👍",
@@ -316,6 +317,20 @@ TEXTS = {
     ),
     "review.correction_reason": "koreksi atas catatan verifikator: {note}",
     "review.already_answered": "Catatan ini sudah dijawab oleh {name}. Terima kasih 🙏",
+    "check.keep_which": "Nilai mana yang dipertahankan? Tulis namanya, mis. *{example}*.",
+    "review.period_needed": "Sebutkan periodenya, mis. *{example}*.",
+    "review.locked": (
+        "Laporan {agency} {label} sudah dikunci, jadi operator tidak bisa memperbaikinya. "
+        "Minta admin membuka dulu (*buka {agency} {period}*), lalu tandai lagi."
+    ),
+    "review.not_locked": (
+        "Laporan {agency} {label} belum dikunci; operator masih bisa mengubahnya "
+        "sampai {until}."
+    ),
+    "review.open_checks": (
+        "Tidak ada catatan verifikator. Nilai ini masih perlu dicek:\n{lines}\n"
+        "Ketik *{command}* untuk memperbaiki atau *tetap* + alasan."
+    ),
     # Reminders
     "reminder.title": "🔔 *Pengingat E-Monev*",
     "reminder.agency": "Laporan {agency} yang belum masuk:",

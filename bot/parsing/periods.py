@@ -216,7 +216,19 @@ def strip_periods(text: str) -> str:
     A bare year is kept, since `izin 2026` is a count; `maret 2026` and
     `tahun 2026` go.
     """
+    # Dates go first, so that `s.d. 31 maret` leaves no stray day number.
+    # A bare `15 maret` stays: it is more often a value for March.
+    for pattern in (_ISO_DATE, _NUMERIC_DATE, _DAY_MONTH):
+        text = pattern.sub(" ", text)
     for pattern, _ in _PERIOD_PATTERNS:
         if pattern is not _STANDALONE_YEAR:
             text = pattern.sub(" ", text)
     return " ".join(text.split())
+
+
+# A day and month after a word that introduces a date: `s.d. 31 maret`,
+# `per 31 mar 2026`. Without the word, `fisik 15 maret` is 15 for March.
+_DAY_MONTH = re.compile(
+    r"\b(?:s\.?\s?d\.?|s/d|per|tgl\.?|tanggal|sampai(?: dengan)?|hingga|until|as of)\s*"
+    rf"(?P<day>\d{{1,2}})\s*(?P<name>{_MONTH_WORDS})\b\.?,?(?:\s*20\d{{2}}(?!\d))?"
+)

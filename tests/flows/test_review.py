@@ -263,3 +263,148 @@ def test_supervisor_flag_leaves_other_conversations_alone(loaded_db_url):
     [flag] = all_flags(loaded_db_url)
     assert flag.source == FlagSource.SUPERVISOR
     assert flag.note == "112% tdk mungkin. mohon dicek"
+
+
+# --- misreadings and misfires -----------------------------------------------------
+
+
+def dinkes_february(db_url: str) -> None:
+    seed_report(db_url, "DINKES", "2026-02",
+                {"RFK-KEU": 1_500_000_000, "RFK-FIS": 20, "RFK-SUBKEG": 10,
+                 "ADM-LAPKEU": "Sudah", "PBJ-STATUS": "Kontrak"},
+                submitted_at="2026-03-09 10:00")
+
+
+def test_number_before_the_name_is_not_split_off(loaded_db_url):
+    chat = Chat(loaded_db_url, DISDIK_OPERATOR, at="2026-02-05 09:00")
+    chat.send("lapor januari")
+    reply = chat.send("250.000.000 realisasi keuangan s.d. 31 januari")
+    assert "Rp31" not in reply
+    assert "RFK-KEU" not in stored(loaded_db_url, "DISDIK", "2026-01")
+
+
+def test_date_after_the_name_is_not_the_value(loaded_db_url):
+    chat = Chat(loaded_db_url, DISDIK_OPERATOR, at="2026-02-05 09:00")
+    chat.send("lapor januari")
+    chat.send("keuangan s.d. 31 januari 250 jt")
+    assert stored(loaded_db_url, "DISDIK", "2026-01")["RFK-KEU"].number == 250_000_000
+
+
+def test_keeping_one_of_two_doubts_needs_its_name(loaded_db_url):
+    dinkes_february(loaded_db_url)
+    chat = Chat(loaded_db_url, "+6281200000001", at="2026-04-08 09:00")
+    chat.send("lapor maret")
+    warning = chat.send("keuangan 300 jt fisik 15,5")
+    assert "Rp300.000.000" in warning
+    assert "15,5%" in warning
+    assert "Nilai mana" in chat.send("tetap ada addendum kontrak")
+    still = chat.send("tetap fisik memang turun krn ada addendum")
+    assert "Rp300.000.000" in still
+    kept = [f for f in all_flags(loaded_db_url) if f.resolution == Resolution.CONFIRMED]
+    assert len(kept) == 1
+    assert kept[0].reason == "fisik memang turun krn ada addendum"
+
+
+def test_monthly_claim_about_another_value_offers_nothing(loaded_db_url):
+    dinkes_february(loaded_db_url)
+    chat = Chat(loaded_db_url, "+6281200000001", at="2026-04-08 09:00")
+    chat.send("lapor maret")
+    chat.send("keuangan 300 jt fisik 25")
+    reply = chat.send("fisik itu bulanan, bukan kumulatif")
+    assert "Kumulatif s.d." not in reply
+    assert "1.800.000.000" not in reply
+
+
+def test_cumulative_figure_said_not_monthly_is_stored(loaded_db_url):
+    dinkes_february(loaded_db_url)
+    chat = Chat(loaded_db_url, "+6281200000001", at="2026-04-08 09:00")
+    chat.send("lapor maret")
+    chat.send("300 jt")
+    reply = chat.send("1,9 M kumulatif, bukan per bulan")
+    assert "Kumulatif s.d." not in reply
+    assert stored(loaded_db_url, "DINKES", "2026-03")["RFK-KEU"].number == 1_900_000_000
+
+
+def test_prompt_waits_while_the_operator_chooses_from_the_menu(loaded_db_url):
+    seed_report(loaded_db_url, "RSUD", "2026-03", RSUD_MARCH, submitted_at="2026-04-07 10:00")
+    operator = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-09 08:00")
+    assert "Menu" in operator.send("halo pak")
+    Chat(loaded_db_url, SUPERVISOR, at="2026-04-09 08:30").send(
+        "tandai RSUD BOR maret, 112% tdk mungkin")
+    reply = operator.send("3", at="2026-04-09 08:31")
+    assert stored(loaded_db_url, "RSUD", "2026-03")["RS-BOR"].number == 112
+    assert "Perlu perbaikan" in reply
+
+
+def test_corrections_command_is_not_a_text_answer(loaded_db_url):
+    seed_report(loaded_db_url, "RSUD", "2026-03", RSUD_MARCH, submitted_at="2026-04-07 10:00")
+    operator = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-24 08:00")
+    operator.send("lapor april")
+    for answer in ("20 M", "25", "30"):
+        operator.send(answer)
+    Chat(loaded_db_url, SUPERVISOR, at="2026-04-24 08:30").send(
+        "tandai RSUD BOR maret, 112% tdk mungkin")
+    reply = operator.send("perbaikan", at="2026-04-24 08:31")
+    assert "Perlu perbaikan" in reply
+    assert "RFK-MASALAH" not in stored(loaded_db_url, "RSUD", "2026-04")
+
+
+def test_locked_report_takes_no_correction(loaded_db_url):
+    seed_report(loaded_db_url, "RSUD", "2026-03", RSUD_MARCH, submitted_at="2026-04-07 10:00")
+    supervisor = Chat(loaded_db_url, SUPERVISOR, at="2026-04-24 23:50")
+    supervisor.send("tandai RSUD BOR maret, 112% tdk mungkin")
+    operator = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-25 00:01")
+    assert "dikunci" in operator.send("81,2")
+    assert stored(loaded_db_url, "RSUD", "2026-03")["RS-BOR"].number == 112
+    later = supervisor.send("tandai RSUD fisik maret, cek lagi", at="2026-04-25 08:00")
+    assert "sudah dikunci" in later
+    assert len(all_flags(loaded_db_url)) == 1
+
+
+def test_commands_without_a_period_mean_the_latest_submitted_report(loaded_db_url):
+    seed_report(loaded_db_url, "RSUD", "2026-03", RSUD_MARCH, submitted_at="2026-04-07 10:00")
+    operator = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-09 08:00")
+    operator.send("lapor tw 1")
+    operator.send("batal")
+    supervisor = Chat(loaded_db_url, SUPERVISOR, at="2026-04-09 08:30")
+    assert "Maret 2026" in supervisor.send("tandai rsud bor, 112% tdk mungkin")
+
+
+def test_agency_named_in_a_rejection_note_is_part_of_the_note(loaded_db_url):
+    supervisor = flag_rsud_bor(loaded_db_url)
+    Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-09 09:00").send("98")
+    reply = supervisor.send("tolak sesuai data dinkes baru 81 persen", at="2026-04-09 09:10")
+    assert "Dikembalikan" in reply
+    [flag] = all_flags(loaded_db_url)
+    assert flag.note == "sesuai data dinkes baru 81 persen"
+
+
+def test_supervisor_accepts_a_value_left_open(loaded_db_url):
+    chat = Chat(loaded_db_url, RSUD_OPERATOR, at="2026-04-06 09:00")
+    chat.send("lapor maret")
+    for answer in ("20 M", "25", "30", "-", "-", "sudah", "kontrak", "105", "lewati"):
+        chat.send(answer)
+    chat.send("ya")
+    supervisor = Chat(loaded_db_url, SUPERVISOR, at="2026-04-09 08:30")
+    refused = supervisor.send("verifikasi rsud maret")
+    assert "setuju RSUD bor" in refused
+    assert "terverifikasi" in supervisor.send("setuju rsud bor maret")
+    [flag] = all_flags(loaded_db_url)
+    assert flag.status == FlagStatus.CLOSED
+    assert fetch_report(loaded_db_url, "RSUD", "2026-03").status == ReportStatus.VERIFIED
+
+
+def test_unlocking_an_open_report_changes_nothing(loaded_db_url):
+    admin = Chat(loaded_db_url, ADMIN, at="2026-04-08 09:00")
+    reply = admin.send("buka disdik maret")
+    assert "belum dikunci" in reply
+    assert fetch_report(loaded_db_url, "DISDIK", "2026-03") is None
+    assert "periode" in admin.send("buka disdik")
+
+
+def test_locked_periods_are_not_offered(loaded_db_url):
+    chat = Chat(loaded_db_url, DISDIK_OPERATOR, at="2026-04-08 09:00")
+    reply = chat.send("lapor")
+    assert "Maret 2026" in reply
+    assert "Februari 2026" not in reply
+    assert "Januari 2026" not in reply

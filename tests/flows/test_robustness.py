@@ -137,7 +137,8 @@ def test_resume_skips_submitted_report(sqlite_loaded_url):
 
 
 def test_choice_list_accepts_a_new_command(sqlite_loaded_url):
-    chat = Chat(sqlite_loaded_url, DINKES_OPERATOR, at="2026-06-06 09:00")
+    # March (locks on 25 April) and April (open from 23 April) are both open.
+    chat = Chat(sqlite_loaded_url, DINKES_OPERATOR, at="2026-04-24 09:00")
     assert "Balas dengan angkanya" in chat.send("lapor")
     assert "Maret 2026" in chat.send("lapor maret")
 
