@@ -232,3 +232,40 @@ def test_history_interleaves_review_events(loaded_db_url):
     assert lines[8][6] == "lampirkan bukti"
     assert lines[10][1] == ""
     assert lines[11][1:7] == ["", "", "", "cli", "cli", "revisi pagu"]
+
+
+def test_history_of_a_flag_correction_and_approval(loaded_db_url):
+    from tests.flows.seed import seed_report
+
+    seed_report(loaded_db_url, "RSUD", "2026-03",
+                {"RFK-KEU": 20_000_000_000, "RFK-FIS": 25, "RFK-SUBKEG": 30,
+                 "ADM-LAPKEU": "Sudah", "PBJ-STATUS": "Kontrak", "RS-BOR": 112},
+                submitted_at="2026-04-07 10:00")
+    supervisor = Chat(loaded_db_url, "+6281200000025", at="2026-04-09 08:30")
+    supervisor.send("tandai RSUD BOR maret, 112% tdk mungkin. mohon dicek")
+    operator = Chat(loaded_db_url, "+6281200000010", at="2026-04-09 09:05")
+    operator.send("mohon maaf pak, salah input. yg benar 81,2")
+    supervisor.send("setuju", at="2026-04-09 09:20")
+
+    environment = {**os.environ, "DATABASE_URL": loaded_db_url}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "history",
+         "--agency", "RSUD", "--period", "2026-03"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    review = [line for line in lines if line[0] >= "2026-04-09"]
+    assert [line[-1] for line in review] == [
+        "flagged", "changed", "corrected", "approved", "verified",
+    ]
+    flagged, changed, corrected, approved, verified = review
+    assert flagged[0] == "2026-04-09 08:30:00"
+    assert flagged[4] == "Supervisor Bappeda 1"
+    assert "112% tdk mungkin. mohon dicek" in flagged[6]
+    assert changed[1:6] == ["RS-BOR", "112", "81.2", "Operator RSUD 1", "whatsapp"]
+    assert "112% tdk mungkin" in changed[6]
+    assert corrected[4] == "Operator RSUD 1"
+    assert approved[0] == "2026-04-09 09:20:00"
+    assert approved[4] == "Supervisor Bappeda 1"
+    assert verified[4] == "Supervisor Bappeda 1"
