@@ -146,10 +146,8 @@ def check_report(
     by_code = {indicator.code: indicator for indicator in indicators}
     rules = [
         rule
-        for rule in session.exec(
-            select(Rule).where(Rule.active, Rule.indicator_id.in_(list(order)))
-        ).all()
-        if _reads_changed(rule, changed, by_code)
+        for rule in active_rules(session)
+        if rule.indicator_id in order and _reads_changed(rule, changed, by_code)
     ]
     if not rules:
         return []
@@ -182,6 +180,19 @@ def check_report(
             if message is not None:
                 findings.append(Finding(rule, subject, number, message))
     return findings
+
+
+def active_rules(session: Session) -> list[Rule]:
+    """Return the active rules, read once per session and kept in `session.info`.
+
+    One message checks several answers, and each webhook request has its own
+    session, so a new import is seen by the next message.
+    """
+    rules = session.info.get("active_rules")
+    if rules is None:
+        rules = list(session.exec(select(Rule).where(Rule.active).order_by(Rule.code)).all())
+        session.info["active_rules"] = rules
+    return list(rules)
 
 
 def with_computed(indicators: list[Indicator], changed: set[int]) -> set[int]:

@@ -81,6 +81,7 @@ def apply_findings(
     findings: list,
     changed_codes: set[str],
     *,
+    indicators: list[Indicator],
     official: Official | None,
     now: datetime,
 ) -> list[ValueFlag]:
@@ -89,15 +90,19 @@ def apply_findings(
     A finding with no open flag raises one, unless the official already kept
     the same value for the same rule. An open flag of a rule that read a
     changed value and no longer fires is closed as corrected. Returns the
-    open rule flags of the rules that read a changed value.
+    open rule flags of the rules that read a changed value. `indicators` are
+    the ones the agency reports for the period.
     """
-    rules = session.exec(
-        select(Rule, Indicator).join(Indicator, Indicator.id == Rule.indicator_id)
-    ).all()
+    from bot.checks import active_rules
+
+    code_of = {indicator.id: indicator.code for indicator in indicators}
     relevant = {
-        rule.code for rule, indicator in rules
-        if rule_codes(rule, indicator.code) & changed_codes
+        rule.code for rule in active_rules(session)
+        if rule.indicator_id in code_of
+        and rule_codes(rule, code_of[rule.indicator_id]) & changed_codes
     }
+    if not relevant and not findings:
+        return []
     open_by_rule = {
         flag.rule_code: flag
         for flag in session.exec(

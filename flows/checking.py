@@ -214,7 +214,8 @@ def recheck(ctx: Context, report, period, changed: set[int]) -> list[ValueFlag]:
         ctx.session, report, ctx.agency, period, changed, ctx.lang
     )
     return review.apply_findings(
-        ctx.session, report, findings, codes, official=ctx.official, now=ctx.now
+        ctx.session, report, findings, codes, indicators=indicators,
+        official=ctx.official, now=ctx.now,
     )
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sqlmodel import select
+
 from bot import locking, reports, review
 from bot.i18n import period_label
 from bot.parsing import ParseError
@@ -98,12 +100,16 @@ def update_data(ctx: Context, **changes) -> None:
 def editable_periods(ctx: Context, periodicity: str | None = None) -> list[Period]:
     """List the agency's open periods whose reports are not locked."""
     periods = open_periods(ctx.session, ctx.agency, ctx.today, periodicity)
+    by_period = {
+        report.period_id: report
+        for report in ctx.session.exec(
+            select(Report).where(Report.agency_id == ctx.agency.id,
+                                 Report.period_id.in_([p.id for p in periods]))
+        ).all()
+    }
     return [
         period for period in periods
-        if not locking.is_locked(
-            reports.get_report(ctx.session, ctx.agency, period), period, ctx.now,
-            ctx.settings,
-        )
+        if not locking.is_locked(by_period.get(period.id), period, ctx.now, ctx.settings)
     ]
 
 
