@@ -18,10 +18,6 @@ from bot.queue import QUEUE_NAME, redis_connection
 
 logger = logging.getLogger("worker")
 
-# Seconds between sweeps for outbox rows whose enqueue failed (Redis down).
-OUTBOX_SWEEP_INTERVAL = 60
-
-
 class AppWorker(Worker):
     """A forking worker whose jobs run inside the Flask app context."""
 
@@ -66,25 +62,22 @@ def run_worker() -> None:
 
 
 def run_scheduler() -> None:
-    """Enqueue the periodic jobs; the workers run them.
+    """Enqueue the periodic jobs of `bot.schedule`; the workers run them.
 
     Run exactly one scheduler however many workers there are. A second one
     would enqueue each sweep twice, which the reminder table turns into no
     extra messages but into wasted work.
     """
-    from bot.outbound import deliver_pending
-    from bot.reminders import run_sweep
+    from bot.schedule import periodic_jobs
 
     app = create_app()
     settings = app.config["SETTINGS"]
     connection = redis_connection(settings.REDIS_URL)
     scheduler = CronScheduler(connection=connection, name="emonev-scheduler")
-    scheduler.register(
-        deliver_pending, queue_name=QUEUE_NAME, interval=OUTBOX_SWEEP_INTERVAL
-    )
-    scheduler.register(run_sweep, queue_name=QUEUE_NAME, interval=settings.sweep_interval)
-    logger.info("scheduler: reminder sweep every %d s, outbox sweep every %d s",
-                settings.sweep_interval, OUTBOX_SWEEP_INTERVAL)
+    for job in periodic_jobs():
+        interval = job.interval(settings)
+        scheduler.register(job.func, queue_name=QUEUE_NAME, interval=interval)
+        logger.info("scheduler: %s every %d s", job.name, interval)
     scheduler.start()
 
 

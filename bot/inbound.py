@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.config import Settings
+from bot.contacts import record_inbound
 from bot.i18n import language, t
 from bot.outbound import queue_message
 from bot.phones import mask
@@ -125,6 +126,7 @@ def _respond(session, settings, official, message) -> tuple[list[str], list[int]
     if not official.active:
         return [t(lang, "inactive", contact=contact)], []
     conversation = _lock_conversation(session, official)
+    record_inbound(session, official.id, message.received_at)
     body = message.body
     if not body.strip():
         if message.num_media:

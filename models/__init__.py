@@ -13,6 +13,7 @@ from models.audit import (
     ValueFlag,
 )
 
+from models.messaging import Contact, OptInSource
 from models.regency import (
     NUMERIC_TYPES,
     Agency,
@@ -46,6 +47,7 @@ __all__ = [
     "AgencyAlias",
     "Budget",
     "Channel",
+    "Contact",
     "Conversation",
     "EventKind",
     "FlagSource",
@@ -58,6 +60,7 @@ __all__ = [
     "Message",
     "MessageDirection",
     "Official",
+    "OptInSource",
     "Outbox",
     "OutboxStatus",
     "Period",

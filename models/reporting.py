@@ -136,11 +136,30 @@ class Outbox(SQLModel, table=True):
     body: str
     # Indexed for the dispatcher, which picks pending rows.
     status: str = Field(default=OutboxStatus.PENDING, max_length=10, index=True)
-    twilio_sid: str | None = Field(default=None, max_length=64)
+    twilio_sid: str | None = Field(default=None, max_length=64, index=True)
     error: str | None = Field(default=None, max_length=400)
     attempts: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the message is (`notice`, `reminder`, `escalation`, `summary`,
+    # `unreachable`, ...): picks the template outside the 24-hour window and
+    # tells business-initiated messages from replies.
+    kind: str = Field(
+        default="notice", max_length=30, sa_column_kwargs={"server_default": "notice"}
+    )
+    # Template variables as a JSON object, `{"1": "April 2026", ...}`.
+    variables: str | None = Field(default=None)
+    # Set when the message went out as a template (ContentSid).
+    content_sid: str | None = Field(default=None, max_length=64)
+    # A retry waits until then; None means as soon as possible.
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When a worker claimed the row for sending: a row left `sending` long
+    # after this belongs to a worker that died mid-send.
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Twilio's delivery status from the status callbacks, and its error code.
+    delivery_status: str | None = Field(default=None, max_length=20)
+    error_code: int | None = Field(default=None)
+    delivery_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Reminder(SQLModel, table=True):
