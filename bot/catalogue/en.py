@@ -311,6 +311,12 @@ TEXTS = {
         "No supervisor's note. These values still need a check:\n{lines}\n"
         "Type *{command}* to fix them or *keep* + a reason."
     ),
+    # Unreachable numbers
+    "unreachable.notice": (
+        "⚠️ {name}'s WhatsApp number ({agency}, {phone}) cannot receive messages. "
+        "Please ask for a number that is active on WhatsApp."
+    ),
+    "status.unreachable": "Numbers not active on WhatsApp: {names}",
     # Reminders
     "reminder.title": "🔔 *E-Monev reminder*",
     "reminder.agency": "Reports of {agency} not yet sent:",

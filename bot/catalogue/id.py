@@ -331,6 +331,12 @@ TEXTS = {
         "Tidak ada catatan verifikator. Nilai ini masih perlu dicek:\n{lines}\n"
         "Ketik *{command}* untuk memperbaiki atau *tetap* + alasan."
     ),
+    # Unreachable numbers
+    "unreachable.notice": (
+        "⚠️ Nomor WhatsApp {name} ({agency}, {phone}) tidak dapat menerima pesan. "
+        "Mohon minta nomor yang aktif di WhatsApp."
+    ),
+    "status.unreachable": "Nomor tidak aktif di WhatsApp: {names}",
     # Reminders
     "reminder.title": "🔔 *Pengingat E-Monev*",
     "reminder.agency": "Laporan {agency} yang belum masuk:",
