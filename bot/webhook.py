@@ -8,7 +8,8 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.db import get_engine
+from bot.db import get_engine, session_scope
+from bot.delivery_status import STATUS_RANK, record_status
 from bot.inbound import Inbound, handle_inbound
 from bot.outbound import enqueue_delivery, split_body
 from bot.phones import InvalidPhone, to_e164
@@ -85,3 +86,46 @@ def whatsapp() -> Response:
     )
     enqueue_delivery(settings, outbox_ids)
     return twiml(replies)
+
+
+@bp.post("/twilio/status")
+def status_callback() -> Response:
+    """Store Twilio's delivery status for an outbox row; always answer 204.
+
+    Twilio logs every 4xx or 5xx answer as an error in the account, so a
+    callback for an unknown SID or status is logged here and acknowledged.
+    """
+    settings = current_app.config["SETTINGS"]
+    if settings.verify_signatures and not signature_is_valid():
+        logger.warning("status callback: rejected a request with a missing or "
+                       "invalid signature")
+        abort(403)
+
+    form = request.form
+    sid = _clean(form.get("MessageSid") or form.get("SmsSid") or "")[:64]
+    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
+    if not sid or status not in STATUS_RANK:
+        logger.warning("status callback: ignored status %r for message %r",
+                       status[:20], sid)
+        return Response(status=204)
+    error_code = _error_code(form.get("ErrorCode"))
+    with session_scope(get_engine(settings.DATABASE_URL)) as session:
+        result = record_status(session, settings, sid, status, error_code, utcnow())
+        notice_ids = [row.id for row in result.notices]
+    if not result.found:
+        logger.warning("status callback: no outbox row has message %s (status %s)",
+                       sid, status)
+    elif not result.applied:
+        logger.info("status callback: message %s kept its status over %s", sid, status)
+    enqueue_delivery(settings, notice_ids)
+    return Response(status=204)
+
+
+def _error_code(raw: str | None) -> int | None:
+    """Read Twilio's `ErrorCode`; a missing, non-numeric or out-of-range value is None."""
+    try:
+        code = int(raw) if raw else None
+    except ValueError:
+        return None
+    # The column is a 32-bit integer on PostgreSQL; Twilio's codes have 5 digits.
+    return code if code is not None and 0 < code < 2**31 else None

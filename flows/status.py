@@ -7,9 +7,11 @@ import re
 from sqlmodel import Session, select
 
 from bot import reports
+from bot.delivery_status import unreachable_officials
 from bot.reminders import last_reminded
 from bot.i18n import long_date, period_label, short_datetime
 from bot.parsing import normalise, parse_period
+from bot.phones import mask
 from bot.periods import (
     applicable_indicators,
     expected_agencies,
@@ -156,6 +158,11 @@ def agency_status(ctx: Context, agency: Agency, period: Period) -> None:
     if reminded is not None:
         when = short_datetime(reminded.astimezone(ctx.settings.tz), ctx.lang)
         ctx.say("status.last_reminded", when=when)
+    if ctx.is_supervisor:
+        unreachable = unreachable_officials(ctx.session, agency)
+        if unreachable:
+            names = ", ".join(f"{o.name} ({mask(o.phone)})" for o in unreachable)
+            ctx.say("status.unreachable", names=names)
 
 
 def _agency_report(ctx: Context, agency: Agency, period: Period) -> None:
