@@ -368,3 +368,19 @@ def test_route_reads_error_code(client):
     assert row.delivery_status == "failed"
     assert row.error_code == 63003
     assert len(notices(client.db_url)) == SUPERVISORS_AND_ADMINS
+
+
+def test_route_checks_public_url(sqlite_loaded_url):
+    public = "https://emonev.example.go.id"
+    app = create_app({
+        "DATABASE_URL": sqlite_loaded_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "REDIS_URL": "", "PUBLIC_URL": public,
+    })
+    client = app.test_client()
+    sid = sent_message(sqlite_loaded_url)
+    params = {"MessageSid": sid, "MessageStatus": "read"}
+    direct = signed(client, params)
+    proxied = signed(client, params, url=public + "/twilio/status")
+    assert direct.status_code == 403
+    assert proxied.status_code == 204
+    assert outbox_of(sqlite_loaded_url, sid).delivery_status == "read"
