@@ -49,10 +49,12 @@ FAILED_STATUSES = frozenset({"failed", "undelivered"})
 # outside the 24-hour window):
 # - 63003 "Channel could not find To address": not a WhatsApp user, or an
 #   inactive one (WhatsApp errors 1006, 1013 and 1021).
-# - 63024 "Invalid message recipient": WhatsApp errors 1002 and 1026, the
-#   recipient cannot receive this message.
+# - 63024: the code Twilio maps WhatsApp errors 1002 and 1026 to.
 # Sources: twilio.com/docs/api/errors/63003 and Twilio's table of
-# corresponding Twilio and WhatsApp error codes.
+# corresponding Twilio and WhatsApp error codes (twilio.com/docs/whatsapp/api/
+# error-code-mapping).
+# NOTE: 63024 is listed from that mapping table alone; its own error page was
+# not checked.
 UNREACHABLE_CODES = frozenset({63003, 63024})
 
 OUTBOX_KIND = "unreachable"
@@ -60,7 +62,7 @@ OUTBOX_KIND = "unreachable"
 
 @dataclass
 class StatusUpdate:
-    """What one status callback changed."""
+    """The outcome of one status callback."""
 
     # False when no outbox row has the SID.
     found: bool
@@ -72,7 +74,7 @@ class StatusUpdate:
 
 
 def _rank_of(column):
-    """Build a SQL expression for the rank of the status stored in `column`; 0 if none."""
+    """Build a SQL expression for the rank of the status in `column`, 0 for none or unknown."""
     return case(
         *((column == status, rank) for status, rank in STATUS_RANK.items()),
         else_=0,
@@ -92,7 +94,7 @@ def record_status(
     One conditional UPDATE moves the status only to a higher rank, so two
     callbacks handled at the same moment cannot move it backwards. A failure
     with an error of UNREACHABLE_CODES marks the official unreachable and
-    tells the supervisors and admins once. `status` must be a key of
+    queues one notice to each supervisor and admin, once per outage. `status` must be a key of
     STATUS_RANK.
     """
     rank = STATUS_RANK[status]
@@ -127,7 +129,7 @@ def record_status(
 def report_unreachable(
     session: Session, settings: Settings, official: Official, error_text: str, now: datetime
 ) -> bool:
-    """Mark `official` unreachable and tell the supervisors and admins once.
+    """Mark `official` unreachable and notify the supervisors and admins once.
 
     Call it in the transaction that records the failure, with the error as
     Twilio gave it (`"63003: ..."`). Returns True when this call made the
@@ -142,11 +144,11 @@ def report_unreachable(
 def _report(
     session: Session, settings: Settings, official: Official, error_text: str, now: datetime
 ) -> tuple[bool, list[Outbox]]:
-    """Mark the official unreachable; on the first report, queue the notices."""
+    """Mark the official unreachable and, on the first report, queue the notices."""
     first = mark_unreachable(session, official.id, error_text, now)
     if not first:
         logger.info(
-            "official %s (%s): unreachable again (%s), supervisors already told",
+            "official %s (%s): unreachable again (%s), supervisors already notified",
             official.id, mask(official.phone), error_text[:40],
         )
         return False, []
@@ -174,13 +176,13 @@ def _report(
     session.flush()
     if recipients:
         logger.warning(
-            "official %s (%s): number unreachable (%s), %d supervisors and admins told",
+            "official %s (%s): number unreachable (%s), %d supervisors and admins notified",
             official.id, mask(official.phone), error_text[:40], len(recipients),
         )
     else:
         logger.warning(
             "official %s (%s): number unreachable (%s), no active supervisor or "
-            "admin to tell", official.id, mask(official.phone), error_text[:40],
+            "admin to notify", official.id, mask(official.phone), error_text[:40],
         )
     return True, rows
 

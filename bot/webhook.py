@@ -90,7 +90,7 @@ def whatsapp() -> Response:
 
 @bp.post("/twilio/status")
 def status_callback() -> Response:
-    """Store Twilio's delivery status for an outbox row; always answer 204.
+    """Store Twilio's delivery status for an outbox row and return an empty 204.
 
     Twilio logs every 4xx or 5xx answer as an error in the account, so a
     callback for an unknown SID or status is logged here and acknowledged.
@@ -122,10 +122,10 @@ def status_callback() -> Response:
 
 
 def _error_code(raw: str | None) -> int | None:
-    """Read Twilio's `ErrorCode`; a missing, non-numeric or out-of-range value is None."""
+    """Read Twilio's `ErrorCode`, or None when it is missing, not a number or out of range."""
     try:
         code = int(raw) if raw else None
     except ValueError:
         return None
-    # The column is a 32-bit integer on PostgreSQL; Twilio's codes have 5 digits.
+    # The column is a 32-bit integer on PostgreSQL, and Twilio's codes have 5 digits.
     return code if code is not None and 0 < code < 2**31 else None
