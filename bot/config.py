@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field, fields
@@ -52,6 +53,28 @@ class Settings:
     # admin's unlock opens one report for this many hours.
     EMONEV_LOCK_DAYS_AFTER: str = "14"
     EMONEV_UNLOCK_HOURS: str = "72"
+    # WhatsApp templates for messages outside the 24-hour window: a JSON
+    # object from `kind:language` (such as `reminder:id`) to a Content SID.
+    TWILIO_TEMPLATES: str = ""
+    # Attempts at sending one outbox row before it is marked failed.
+    EMONEV_SEND_MAX_ATTEMPTS: str = "6"
+    # Messages per second across all workers; Twilio's default for a
+    # WhatsApp sender is 10 text messages per second.
+    EMONEV_SEND_RATE: str = "10"
+    # Unique recipients of templates (business-initiated conversations) per
+    # local day; the rest waits for the next local day.
+    EMONEV_DAILY_LIMIT: str = "1000"
+    # Business-initiated messages (reminders, escalations, summaries): no
+    # message in the local quiet hours `HH:MM-HH:MM`, optionally none on
+    # Sundays and holidays, at most this many per official per local day, and
+    # none while the official's conversation was active this many minutes ago.
+    EMONEV_QUIET_HOURS: str = "21:00-07:00"
+    EMONEV_SKIP_DAYS_OFF: str = "no"
+    EMONEV_DAILY_MESSAGE_CAP: str = "3"
+    EMONEV_CONVERSATION_IDLE_MINUTES: str = "30"
+    # Agencies still missing this many days after a deadline are listed in a
+    # digest to supervisors and admins.
+    EMONEV_ESCALATE_DAYS_AFTER: str = "3"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -92,6 +115,44 @@ class Settings:
     @property
     def unlock_hours(self) -> int:
         return int(self.EMONEV_UNLOCK_HOURS)
+
+    @property
+    def quiet_hours(self) -> tuple[time, time]:
+        start, end = self.EMONEV_QUIET_HOURS.split("-")
+        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+    @property
+    def skip_days_off(self) -> bool:
+        return self.EMONEV_SKIP_DAYS_OFF.strip().lower() in TRUE_WORDS
+
+    @property
+    def daily_message_cap(self) -> int:
+        return int(self.EMONEV_DAILY_MESSAGE_CAP)
+
+    @property
+    def conversation_idle_minutes(self) -> int:
+        return int(self.EMONEV_CONVERSATION_IDLE_MINUTES)
+
+    @property
+    def escalate_days_after(self) -> int:
+        return int(self.EMONEV_ESCALATE_DAYS_AFTER)
+
+    @property
+    def templates(self) -> dict[str, str]:
+        """Content SIDs by `kind:language`, from TWILIO_TEMPLATES."""
+        return json.loads(self.TWILIO_TEMPLATES) if self.TWILIO_TEMPLATES.strip() else {}
+
+    @property
+    def send_max_attempts(self) -> int:
+        return int(self.EMONEV_SEND_MAX_ATTEMPTS)
+
+    @property
+    def send_rate(self) -> int:
+        return int(self.EMONEV_SEND_RATE)
+
+    @property
+    def daily_limit(self) -> int:
+        return int(self.EMONEV_DAILY_LIMIT)
 
     @property
     def twilio_enabled(self) -> bool:
@@ -147,7 +208,9 @@ def validate(settings: Settings) -> None:
     if settings.TWILIO_API_URL:
         validate_api_url(settings.TWILIO_API_URL)
     validate_reminders(settings)
+    validate_proactive(settings)
     validate_locking(settings)
+    validate_delivery(settings)
     if settings.production:
         missing = [name for name in PRODUCTION_REQUIRED if not getattr(settings, name)]
         if missing:
@@ -199,6 +262,45 @@ def validate_reminders(settings: Settings) -> None:
     })
 
 
+TRUE_WORDS = ("yes", "true", "1", "on")
+FALSE_WORDS = ("no", "false", "0", "off")
+# A cap above 50 messages a day per person is a typing mistake.
+MAX_DAILY_MESSAGE_CAP = 50
+# A conversation idle for a day has ended by any measure.
+MAX_CONVERSATION_IDLE_MINUTES = 1440
+_QUIET_HOURS = re.compile(r"([0-9]{2}:[0-9]{2})-([0-9]{2}:[0-9]{2})")
+
+
+def validate_proactive(settings: Settings) -> None:
+    """Raise ConfigError naming the invalid setting of business-initiated messages."""
+    quiet = settings.EMONEV_QUIET_HOURS.replace(" ", "")
+    match = _QUIET_HOURS.fullmatch(quiet)
+    if match is None or not all(_is_clock_time(part) for part in match.groups()):
+        raise ConfigError(
+            f"EMONEV_QUIET_HOURS={settings.EMONEV_QUIET_HOURS!r} is invalid: use "
+            "local start and end times as HH:MM-HH:MM, such as 21:00-07:00; the "
+            "same start and end, such as 00:00-00:00, turns quiet hours off."
+        )
+    if settings.EMONEV_SKIP_DAYS_OFF.strip().lower() not in TRUE_WORDS + FALSE_WORDS:
+        raise ConfigError(
+            f"EMONEV_SKIP_DAYS_OFF={settings.EMONEV_SKIP_DAYS_OFF!r} is invalid: "
+            "use yes or no."
+        )
+    _validate_whole_numbers(settings, {
+        "EMONEV_DAILY_MESSAGE_CAP": (1, MAX_DAILY_MESSAGE_CAP),
+        "EMONEV_CONVERSATION_IDLE_MINUTES": (1, MAX_CONVERSATION_IDLE_MINUTES),
+        "EMONEV_ESCALATE_DAYS_AFTER": (0, MAX_REMINDER_DAYS),
+    })
+
+
+def _is_clock_time(text: str) -> bool:
+    try:
+        time.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def validate_locking(settings: Settings) -> None:
     """Raise ConfigError naming the lock or unlock setting that is invalid."""
     _validate_whole_numbers(settings, {
@@ -224,6 +326,51 @@ def _bad_time(settings: Settings) -> bool:
     except ValueError:
         return True
     return False
+
+
+# A Content SID names an approved template: "HX" and 32 hexadecimal digits.
+_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+# `kind:language`, such as `reminder:id`.
+_TEMPLATE_KEY = re.compile(r"[a-z_-]+:[a-z]{2}")
+MAX_SEND_ATTEMPTS = 50
+# Twilio's maximum throughput for a WhatsApp sender is 50 text messages per second.
+MAX_SEND_RATE = 50
+MAX_DAILY_LIMIT = 10_000_000
+
+
+def validate_delivery(settings: Settings) -> None:
+    """Raise ConfigError naming the sending setting that is invalid and why."""
+    _validate_whole_numbers(settings, {
+        "EMONEV_SEND_MAX_ATTEMPTS": (1, MAX_SEND_ATTEMPTS),
+        "EMONEV_SEND_RATE": (1, MAX_SEND_RATE),
+        "EMONEV_DAILY_LIMIT": (1, MAX_DAILY_LIMIT),
+    })
+    if not settings.TWILIO_TEMPLATES.strip():
+        return
+    try:
+        templates = json.loads(settings.TWILIO_TEMPLATES)
+    except ValueError as exc:
+        raise ConfigError(
+            f"TWILIO_TEMPLATES is not valid JSON ({exc}); use an object such as "
+            '{"reminder:id": "HX...", "reminder:en": "HX..."}.'
+        ) from exc
+    if not isinstance(templates, dict):
+        raise ConfigError(
+            "TWILIO_TEMPLATES must be a JSON object from kind:language to a "
+            'Content SID, such as {"reminder:id": "HX..."}.'
+        )
+    for key, sid in templates.items():
+        if not _TEMPLATE_KEY.fullmatch(key):
+            raise ConfigError(
+                f"TWILIO_TEMPLATES key {key!r} is invalid: use kind:language, "
+                "such as reminder:id or reminder:en."
+            )
+        if not isinstance(sid, str) or not _CONTENT_SID.fullmatch(sid):
+            raise ConfigError(
+                f"TWILIO_TEMPLATES[{key!r}] = {sid!r} is not a Content SID: "
+                "expected HX followed by 32 hexadecimal digits, as shown in "
+                "Twilio's Content Template Builder."
+            )
 
 
 def validate_api_url(url: str) -> None:

@@ -163,3 +163,25 @@ def send_message(
     )
     return message.sid
 
+
+
+def recent_messages(
+    client: Client, *, from_: str, to: str, limit: int = 20
+) -> list[dict[str, Any]]:
+    """List the latest messages from ``from_`` to ``to``, newest first.
+
+    Each entry has ``sid``, ``body``, ``status`` and ``date_created`` (an
+    aware datetime, or None). Used to find out whether a send that a worker
+    did not finish reached Twilio. Raises TwilioRestException or a requests
+    error when Twilio cannot answer.
+    """
+    messages = client.messages.list(to=to, from_=from_, limit=limit)
+    return [
+        {
+            "sid": message.sid,
+            "body": message.body,
+            "status": message.status,
+            "date_created": message.date_created,
+        }
+        for message in messages
+    ]

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from app import create_app
 from bot.config import Settings
+from bot.contacts import record_inbound
 from bot.db import get_engine, session_scope
 from bot.outbound import (
     MAX_BODY,
@@ -27,6 +28,7 @@ from bot.outbound import (
 )
 from bot.queue import QUEUE_NAME, enqueue
 from models import Official, Outbox, OutboxStatus
+from models.types import utcnow
 from tests.support.processes import WorkerProcess
 from tests.support.servers import free_port
 from tests.support.twilio_double import TwilioDouble
@@ -40,6 +42,9 @@ NOW = datetime(2026, 4, 6, 2, 10, tzinfo=timezone.utc)
 # Upper bound on waiting for the worker. A test fails only when it passes,
 # never because the work took a particular time.
 WORKER_TIMEOUT_SECONDS = 30.0
+
+# Longer than the first backoff of bot.outbound (30 s).
+RETRY_DELAY = timedelta(minutes=1)
 
 SETTING_NAMES = [field.name for field in fields(Settings) if field.name != "extra"]
 
@@ -146,10 +151,12 @@ def twilio_settings(db_url: str, api_url: str, **overrides) -> Settings:
 
 
 def add_outbox(db_url: str, settings: Settings, body: str) -> list[int]:
+    """Queue `body` for the Dinkes operator, whose 24-hour window is open now."""
     with session_scope(get_engine(db_url)) as session:
         official = session.exec(
             select(Official).where(Official.phone == DINKES_OPERATOR)
         ).one()
+        record_inbound(session, official.id, utcnow())
         rows = queue_message(session, settings, official, body, NOW)
         return [row.id for row in rows]
 
@@ -248,15 +255,15 @@ def test_deliver_concurrent_sends_once(loaded_db_url, twilio_double):
 def test_deliver_twilio_error_fails(loaded_db_url, twilio_double, caplog):
     settings = twilio_settings(loaded_db_url, twilio_double.url)
     [outbox_id] = add_outbox(loaded_db_url, settings, "Laporan Dinkes diterima.")
-    twilio_double.fail_next(400, code=63016)
+    twilio_double.fail_next(400, code=21211, message="Invalid 'To' Phone Number")
     with caplog.at_level(logging.WARNING, logger="bot.outbound"):
         status = deliver(outbox_id, settings)
     row = outbox_row(loaded_db_url, outbox_id)
     assert status == OutboxStatus.FAILED
     assert row.status == OutboxStatus.FAILED
-    assert row.error.startswith("63016")
+    assert row.error.startswith("21211")
     assert row.twilio_sid is None
-    assert "63016" in caplog.text
+    assert "21211" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -267,9 +274,11 @@ def test_deliver_busy_twilio_retryable(loaded_db_url, twilio_double, status, cod
     [outbox_id] = add_outbox(loaded_db_url, settings, "Pengingat laporan.")
     twilio_double.fail_next(status, code=code)
     first = deliver(outbox_id, settings)
-    second = deliver(outbox_id, settings)
+    too_early = deliver(outbox_id, settings)
+    second = deliver(outbox_id, settings, now=utcnow() + RETRY_DELAY)
     row = outbox_row(loaded_db_url, outbox_id)
     assert first == OutboxStatus.PENDING
+    assert too_early == OutboxStatus.PENDING
     assert second == OutboxStatus.SENT
     assert row.status == OutboxStatus.SENT
     assert len(twilio_double.messages_to(row.phone)) == 1
@@ -288,7 +297,8 @@ def test_deliver_connection_error_retryable(loaded_db_url, twilio_double, caplog
     assert len(warnings) == 1
     assert DINKES_OPERATOR.lstrip("+") not in caplog.text
 
-    retried = deliver(outbox_id, twilio_settings(loaded_db_url, twilio_double.url))
+    retried = deliver(outbox_id, twilio_settings(loaded_db_url, twilio_double.url),
+                      now=utcnow() + RETRY_DELAY)
     assert retried == OutboxStatus.SENT
     assert outbox_row(loaded_db_url, outbox_id).attempts == 2
 

@@ -2,8 +2,10 @@
 
 The double is a real HTTP server on 127.0.0.1, so the app under test can send
 to it from another process: point the app's Twilio API URL at ``double.url``.
-It implements the two Message resource calls that the bot uses, in the
-2010-04-01 API's form-encoded request and JSON response shapes.
+It implements the Message resource calls that the bot uses (create, fetch
+and list), in the 2010-04-01 API's form-encoded request and JSON response
+shapes. Tests can script errors, numbers whose 24-hour window is closed,
+numbers that cannot receive WhatsApp, and sends held mid-request.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -30,6 +32,11 @@ API_VERSION = "2010-04-01"
 MAX_BODY_LENGTH = 1600
 
 _CREATE_PATH = re.compile(r"/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json")
+_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+# Page size of a list request without PageSize, as in Twilio's API.
+DEFAULT_PAGE_SIZE = 50
+# A held send is released after this many seconds if the test never does.
+HOLD_TIMEOUT_SECONDS = 60.0
 _FETCH_PATH = re.compile(
     r"/2010-04-01/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json"
 )
@@ -74,6 +81,30 @@ class _ScriptedFailure:
     to: str | None
 
 
+class HeldSend:
+    """A create request that the double holds until ``release()``.
+
+    ``reached`` is set when the request arrives. With ``accept``, the message
+    is created before the hold, as when Twilio accepted it and the answer was
+    lost. Without it, the request is answered 503 after the release and no
+    message is created, as when the request never reached Twilio.
+    """
+
+    def __init__(self, to: str | None, accept: bool) -> None:
+        self.to = to
+        self.accept = accept
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    def wait_reached(self, timeout: float = 10) -> None:
+        """Wait until the held request arrives; raise AssertionError after ``timeout``."""
+        if not self.reached.wait(timeout):
+            raise AssertionError(f"Twilio double: no request was held within {timeout} s")
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class _QuietRequestHandler(WSGIRequestHandler):
     """Request handler that skips werkzeug's access log line per request."""
 
@@ -99,6 +130,11 @@ class TwilioDouble:
         self._requests: list[dict[str, Any]] = []
         self._messages: dict[str, dict[str, Any]] = {}
         self._failures: list[_ScriptedFailure] = []
+        self._holds: list[HeldSend] = []
+        # Recipients whose 24-hour window is closed: free text fails with 63016.
+        self._closed_windows: set[str] = set()
+        # Recipients that cannot receive WhatsApp: every send fails with 63003.
+        self._unreachable: set[str] = set()
         self._server = None
         self._thread: threading.Thread | None = None
         self.port: int | None = None
@@ -132,6 +168,10 @@ class TwilioDouble:
         """Shut the server down and wait for its thread."""
         if self._server is None:
             return
+        with self._condition:
+            holds, self._holds = self._holds, []
+        for hold in holds:
+            hold.release()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
@@ -202,11 +242,49 @@ class TwilioDouble:
         return snapshot
 
     def clear(self) -> None:
-        """Forget recorded requests, stored messages and scripted failures."""
+        """Forget recorded requests, stored messages and scripted behaviour."""
         with self._condition:
             self._requests.clear()
             self._messages.clear()
             self._failures.clear()
+            self._closed_windows.clear()
+            self._unreachable.clear()
+            holds, self._holds = self._holds, []
+        for hold in holds:
+            hold.release()
+
+    def close_window(self, number: str) -> None:
+        """Answer free text to ``number`` with 400 and error 63016 until reopened.
+
+        Templates (ContentSid) to the number are still accepted.
+        """
+        with self._condition:
+            self._closed_windows.add(_strip_channel(number))
+
+    def open_window(self, number: str) -> None:
+        with self._condition:
+            self._closed_windows.discard(_strip_channel(number))
+
+    def mark_unreachable(self, number: str) -> None:
+        """Answer every send to ``number`` with 400 and error 63003."""
+        with self._condition:
+            self._unreachable.add(_strip_channel(number))
+
+    def hold_next(self, to: str | None = None, *, accept: bool = False) -> HeldSend:
+        """Hold the next valid create request (to ``to`` if given) until released.
+
+        Returns the HeldSend to wait on and release. A hold not released
+        within HOLD_TIMEOUT_SECONDS ends by itself, so no server thread hangs.
+        """
+        hold = HeldSend(to, accept)
+        with self._condition:
+            self._holds.append(hold)
+        return hold
+
+    def stored_messages(self) -> list[dict[str, Any]]:
+        """Return the created Message resources, oldest first."""
+        with self._condition:
+            return [dict(resource) for resource in self._messages.values()]
 
     def fail_next(
         self,
@@ -252,8 +330,8 @@ class TwilioDouble:
             return _error(
                 404, 20404, f"The requested resource {request.path} was not found"
             )
-        expected_method = "POST" if create else "GET"
-        if request.method != expected_method:
+        allowed = ("POST", "GET") if create else ("GET",)
+        if request.method not in allowed:
             return _error(405, 20004, f"Method {request.method} not allowed")
 
         account = match["account"]
@@ -263,7 +341,55 @@ class TwilioDouble:
 
         if fetch:
             return self._fetch_message(account, match["sid"])
+        if request.method == "GET":
+            return self._list_messages(request, account)
         return self._create_message(request, account)
+
+    def _list_messages(self, request: Request, account: str) -> Response:
+        """Answer a list request, newest first, filtered by To, From and DateSent.
+
+        DateSent takes ``YYYY-MM-DD`` or ``YYYY-MM-DDThh:mm:ssZ`` after ``=``,
+        ``<=`` or ``>=`` (the client sends ``DateSent>`` and ``DateSent<``).
+        Only the first page is served: ``next_page_uri`` is always null.
+        """
+        query = request.args
+        try:
+            page_size = int(query.get("PageSize", DEFAULT_PAGE_SIZE))
+        except ValueError:
+            return _error(400, 20001, "PageSize must be a number")
+        with self._condition:
+            resources = [
+                dict(resource)
+                for resource in self._messages.values()
+                if resource["account_sid"] == account
+            ]
+        resources.reverse()
+        to = query.get("To")
+        sender = query.get("From")
+        if to:
+            resources = [r for r in resources if r["to"] == to]
+        if sender:
+            resources = [r for r in resources if r["from"] == sender]
+        for name, keep in (("DateSent", _same_day), ("DateSent>", _on_or_after),
+                           ("DateSent<", _on_or_before)):
+            if name in query:
+                bound = _parse_filter_date(query[name])
+                if bound is None:
+                    return _error(400, 20001, f"{name} is not a valid date")
+                resources = [r for r in resources if keep(r["date_created"], bound)]
+        page = resources[:page_size]
+        uri = f"/{API_VERSION}/Accounts/{account}/Messages.json?PageSize={page_size}"
+        return _json_response(200, {
+            "messages": page,
+            "page": 0,
+            "page_size": page_size,
+            "start": 0,
+            "end": max(len(page) - 1, 0),
+            "uri": uri,
+            "first_page_uri": uri + "&Page=0",
+            "next_page_uri": None,
+            "previous_page_uri": None,
+        })
 
     def _check_auth(self, request: Request, account: str) -> Response | None:
         auth = request.authorization
@@ -299,17 +425,51 @@ class TwilioDouble:
             "error_code": None,
         }
 
-        error = _validate_create(entry) or self._take_failure(entry["To"])
+        error = (
+            _validate_create(entry)
+            or self._channel_error(entry)
+            or self._take_failure(entry["To"])
+        )
         if error is not None:
             status, code, text = error
             entry["error_code"] = code
             return self._record(entry, _error(status, code, text))
 
+        hold = self._take_hold(entry["To"])
+        if hold is not None and not hold.accept:
+            hold.reached.set()
+            hold.released.wait(HOLD_TIMEOUT_SECONDS)
+            entry["error_code"] = 20503
+            return self._record(entry, _error(503, 20503, "Service Unavailable"))
+
         resource = _message_resource(entry)
         entry["sid"] = resource["sid"]
         with self._condition:
             self._messages[resource["sid"]] = resource
+        if hold is not None:
+            hold.reached.set()
+            hold.released.wait(HOLD_TIMEOUT_SECONDS)
         return self._record(entry, _json_response(201, resource))
+
+    def _channel_error(self, entry: dict[str, Any]) -> tuple[int, int, str] | None:
+        recipient = _strip_channel(entry["To"])
+        with self._condition:
+            unreachable = recipient in self._unreachable
+            closed = recipient in self._closed_windows
+        if unreachable:
+            return 400, 63003, _CODE_MESSAGES[63003]
+        if closed and not entry["ContentSid"]:
+            return 400, 63016, _CODE_MESSAGES[63016]
+        return None
+
+    def _take_hold(self, to: str | None) -> HeldSend | None:
+        recipient = _strip_channel(to)
+        with self._condition:
+            for hold in self._holds:
+                if hold.to is None or _strip_channel(hold.to) == recipient:
+                    self._holds.remove(hold)
+                    return hold
+        return None
 
     def _take_failure(self, to: str | None) -> tuple[int, int, str] | None:
         recipient = _strip_channel(to)
@@ -353,7 +513,11 @@ def _validate_create(entry: dict[str, Any]) -> tuple[int, int, str] | None:
             21617,
             "The concatenated message body exceeds the 1600 character limit.",
         )
+    if entry["ContentSid"] and not _CONTENT_SID.fullmatch(entry["ContentSid"]):
+        return 400, 21655, "The ContentSid is Invalid."
     if entry["ContentVariables"] is not None:
+        if not entry["ContentSid"]:
+            return 400, 21656, "ContentVariables needs a ContentSid."
         try:
             variables = json.loads(entry["ContentVariables"])
         except ValueError:
@@ -402,6 +566,31 @@ def _message_resource(entry: dict[str, Any]) -> dict[str, Any]:
         "to": entry["To"],
         "uri": uri,
     }
+
+
+def _parse_filter_date(text: str) -> datetime | None:
+    for pattern in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def _created(resource_date: str) -> datetime:
+    return parsedate_to_datetime(resource_date)
+
+
+def _same_day(resource_date: str, bound: datetime) -> bool:
+    return _created(resource_date).date() == bound.date()
+
+
+def _on_or_after(resource_date: str, bound: datetime) -> bool:
+    return _created(resource_date) >= bound
+
+
+def _on_or_before(resource_date: str, bound: datetime) -> bool:
+    return _created(resource_date) <= bound
 
 
 def _error(status: int, code: int, message: str) -> Response:
