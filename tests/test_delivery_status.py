@@ -29,7 +29,8 @@ DINKES_OPERATOR = "+6281200000001"
 SUPERVISOR = "+6281200000025"
 ENGLISH_ADMIN = "+6281200000030"
 AUTH_TOKEN = "status-test-token-0123456789abcdef"
-# Active supervisors and admins in data/sample/officials.csv.
+# Active supervisors and admins in data/sample/officials.csv: four
+# supervisors and two admins, one of whom reads English.
 SUPERVISORS_AND_ADMINS = 6
 _sids = itertools.count(1)
 
@@ -171,18 +172,18 @@ def test_unreachable_codes_listed():
     assert 63018 not in UNREACHABLE_CODES
 
 
-def test_three_failures_tell_supervisors_once(loaded_db_url, caplog):
+def test_three_failures_notify_once(loaded_db_url, caplog):
     sids = [sent_message(loaded_db_url) for _ in range(3)]
     with caplog.at_level(logging.INFO, logger="bot.delivery_status"):
         results = [post_status(loaded_db_url, sid, "failed", 63003) for sid in sids]
     contact = contact_by_phone(loaded_db_url, DINKES_OPERATOR)
-    told = notices(loaded_db_url)
-    recipients = [phone for phone, _row in told]
+    notified = notices(loaded_db_url)
+    recipients = [phone for phone, _row in notified]
     assert contact.unreachable_at == NOW
     assert contact.unreachable_error.startswith("63003")
     assert contact.unreachable_reported_at == NOW
     assert [len(result.notices) for result in results] == [SUPERVISORS_AND_ADMINS, 0, 0]
-    assert len(told) == SUPERVISORS_AND_ADMINS
+    assert len(notified) == SUPERVISORS_AND_ADMINS
     assert len(set(recipients)) == SUPERVISORS_AND_ADMINS
     assert SUPERVISOR in recipients
     assert DINKES_OPERATOR not in recipients
@@ -253,7 +254,7 @@ def test_report_unreachable_once_until_inbound(loaded_db_url):
     assert len(notices(loaded_db_url)) == 2 * SUPERVISORS_AND_ADMINS
 
 
-def test_concurrent_failures_tell_once(loaded_db_url):
+def test_concurrent_failures_notify_once(loaded_db_url):
     sids = [sent_message(loaded_db_url) for _ in range(4)]
     barrier = threading.Barrier(len(sids))
     errors = []

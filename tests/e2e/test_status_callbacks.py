@@ -24,7 +24,8 @@ pytestmark = pytest.mark.e2e
 
 DINKES_OPERATOR = "+6281200000001"
 NOW = datetime(2026, 4, 6, 2, 0, tzinfo=timezone.utc)
-# Active supervisors and admins in data/sample/officials.csv.
+# Active supervisors and admins in data/sample/officials.csv: four
+# supervisors and two admins, one of whom reads English.
 SUPERVISORS_AND_ADMINS = 6
 
 
@@ -115,7 +116,7 @@ def test_repeated_reordered_callbacks_keep_final(start_server, twilio_double, lo
     assert "SM" + "0" * 32 in app.stderr_text() + app.stdout_text()
 
 
-def test_invalid_recipient_told_once(start_server, twilio_double, loaded_db_url, redis_url):
+def test_invalid_recipient_notified_once(start_server, twilio_double, loaded_db_url, redis_url):
     sids = send_through_double(loaded_db_url, twilio_double.url, 3)
     forms = [callback(sid, "failed", 63003) for sid in sids] * 2
     with start_server(loaded_db_url, REDIS_URL=redis_url) as app:
