@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Worker
 from rq.cron import CronScheduler
 
@@ -17,6 +20,9 @@ from bot.db import dispose_engines
 from bot.queue import QUEUE_NAME, redis_connection
 
 logger = logging.getLogger("worker")
+
+# Seconds between two attempts to reach Redis after it went away.
+REDIS_RETRY_SECONDS = 2.0
 
 class AppWorker(Worker):
     """A forking worker whose jobs run inside the Flask app context."""
@@ -73,12 +79,22 @@ def run_scheduler() -> None:
     app = create_app()
     settings = app.config["SETTINGS"]
     connection = redis_connection(settings.REDIS_URL)
-    scheduler = CronScheduler(connection=connection, name="emonev-scheduler")
-    for job in periodic_jobs():
-        interval = job.interval(settings)
-        scheduler.register(job.func, queue_name=QUEUE_NAME, interval=interval)
-        logger.info("scheduler: %s every %d s", job.name, interval)
-    scheduler.start()
+    while True:
+        scheduler = CronScheduler(connection=connection, name="emonev-scheduler")
+        for job in periodic_jobs():
+            interval = job.interval(settings)
+            scheduler.register(job.func, queue_name=QUEUE_NAME, interval=interval)
+            logger.info("scheduler: %s every %d s", job.name, interval)
+        try:
+            # Returns after SIGTERM or SIGINT.
+            scheduler.start()
+            return
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            # Work waits in the database meanwhile: the sweeps find it when
+            # Redis is back. A new CronScheduler runs every job at once.
+            logger.warning("scheduler: Redis unavailable (%s), starting again in %.0f s",
+                           exc, REDIS_RETRY_SECONDS)
+            time.sleep(REDIS_RETRY_SECONDS)
 
 
 if __name__ == "__main__":

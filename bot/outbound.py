@@ -535,7 +535,7 @@ def _request_may_have_arrived(exc: Exception) -> bool:
 # --- pacing across workers ------------------------------------------------------
 
 _redis_clients: dict[str, object] = {}
-_pacing_warned_at = 0.0
+_pacing_warned_at = float("-inf")
 # Seconds between two warnings that pacing is off.
 PACING_WARNING_INTERVAL = 60.0
 
