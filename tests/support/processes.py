@@ -68,6 +68,22 @@ class WorkerProcess:
             self.process.kill()
             return self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
 
+    def kill(self) -> list[int]:
+        """SIGKILL the process and its children; return the killed pids.
+
+        RQ 3.0 puts each work-horse in a process group of its own
+        (``os.setpgrp``), so a signal to this process's group misses it. The
+        children are found by parent pid instead.
+        """
+        pids = [self.process.pid, *child_pids(self.process.pid)]
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        return pids
+
     def leftover_pids(self, timeout: float = STOP_TIMEOUT_SECONDS) -> list[int]:
         """Return the live processes left in this process's group.
 
@@ -89,6 +105,31 @@ class SchedulerProcess(WorkerProcess):
         self, env: Mapping[str, str], log_path: Path, *, faketime: str | None = None
     ):
         super().__init__(env, log_path, ["scheduler"], faketime=faketime)
+
+
+def child_pids(parent: int) -> list[int]:
+    """List the live processes whose parent is ``parent``, from Linux /proc."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, parent_pid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(parent_pid) == parent and state != "Z":
+            pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def live_pids_in_group(pgid: int) -> list[int]:
