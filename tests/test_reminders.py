@@ -110,8 +110,25 @@ def test_reminder_time_is_a_setting(loaded_db_url):
     assert due_at(loaded_db_url, "2026-05-07 09:00", EMONEV_REMINDER_TIME="09:00")
 
 
-def test_nothing_between_reminder_days(loaded_db_url):
-    assert due_at(loaded_db_url, "2026-05-08 10:00") == set()
+def test_nothing_again_between_reminder_days(loaded_db_url):
+    settings = settings_for(loaded_db_url)
+    engine = get_engine(loaded_db_url)
+    with session_scope(engine) as session:
+        first = sweep(session, settings, local(THREE_DAYS_BEFORE))
+    with session_scope(engine) as session:
+        next_day = sweep(session, settings, local("2026-05-08 10:00"))
+    assert first
+    assert next_day == []
+
+
+def test_unsent_reminder_waits_for_next_one(loaded_db_url):
+    # Nothing was sent on 7 May, so before-3 stays due until before-1 opens.
+    next_day = {kind for _, _, kind in due_at(loaded_db_url, "2026-05-08 10:00")}
+    last_moment = {kind for _, _, kind in due_at(loaded_db_url, "2026-05-09 07:59")}
+    replaced = {kind for _, _, kind in due_at(loaded_db_url, "2026-05-09 08:00")}
+    assert next_day == {"before-3"}
+    assert last_moment == {"before-3"}
+    assert replaced == {"before-1"}
 
 
 def test_sunday_deadline_reminded_before(loaded_db_url):

@@ -317,6 +317,20 @@ TEXTS = {
         "Please ask for a number that is active on WhatsApp."
     ),
     "status.unreachable": "Numbers not active on WhatsApp: {names}",
+    # Reminders after a snooze, escalation digests and daily summaries
+    "reminder.snoozed": "🔔 Reminder: {periods} report of {agency}. Type *lapor*.",
+    "escalation.title": "⚠️ *E-Monev: reports not yet sent*",
+    "escalation.period": "*{label}* (due {deadline}, {days} days late): {count} agencies",
+    "escalation.agency": "• {agency}",
+    "escalation.no_operator": "• {agency} (no registered operator)",
+    "escalation.how": "Type *belum <period>* for details.",
+    "summary.title": "📊 *E-Monev summary {date}*",
+    "summary.period": (
+        "*{label}* (due {deadline}): {reported} sent ({late} late), "
+        "{missing} missing, {flags} flags waiting"
+    ),
+    "summary.none": "No period is open.",
+    "summary.how": "Type *ringkasan harian mati* to stop.",
     # Reminders
     "reminder.title": "🔔 *E-Monev reminder*",
     "reminder.agency": "Reports of {agency} not yet sent:",

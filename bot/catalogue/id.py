@@ -337,6 +337,20 @@ TEXTS = {
         "Mohon minta nomor yang aktif di WhatsApp."
     ),
     "status.unreachable": "Nomor tidak aktif di WhatsApp: {names}",
+    # Reminders after a snooze, escalation digests and daily summaries
+    "reminder.snoozed": "🔔 Pengingat: laporan {periods} {agency}. Ketik *lapor*.",
+    "escalation.title": "⚠️ *E-Monev: laporan yang belum masuk*",
+    "escalation.period": "*{label}* (batas {deadline}, terlambat {days} hari): {count} OPD",
+    "escalation.agency": "• {agency}",
+    "escalation.no_operator": "• {agency} (belum ada operator terdaftar)",
+    "escalation.how": "Ketik *belum <periode>* untuk rinciannya.",
+    "summary.title": "📊 *Ringkasan E-Monev {date}*",
+    "summary.period": (
+        "*{label}* (batas {deadline}): {reported} masuk ({late} terlambat), "
+        "{missing} belum, {flags} catatan menunggu"
+    ),
+    "summary.none": "Tidak ada periode yang terbuka.",
+    "summary.how": "Ketik *ringkasan harian mati* untuk berhenti.",
     # Reminders
     "reminder.title": "🔔 *Pengingat E-Monev*",
     "reminder.agency": "Laporan {agency} yang belum masuk:",
