@@ -29,7 +29,7 @@ SUNDAY = 6
 
 
 class Blocked:
-    """Why a business-initiated message waits, as logged and tested."""
+    """Reasons a business-initiated message waits, as logged and tested."""
 
     CONSENT = "no consent"
     QUIET_HOURS = "quiet hours"

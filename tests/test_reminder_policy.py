@@ -7,7 +7,7 @@ reminder opens on Thursday 7 May at the reminder time (08:00 by default).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlmodel import Session, delete, select
@@ -15,6 +15,7 @@ from sqlmodel import Session, delete, select
 from bot.config import load_settings
 from bot.contacts import opt_in, opt_out
 from bot.db import get_engine, session_scope
+from bot.importer import DataImportError, import_directory
 from bot.reminders import sweep
 from models import (
     Contact,
@@ -26,6 +27,7 @@ from models import (
     Reminder,
 )
 from tests.flows.chat import Chat, local
+from tests.test_importer import copy_sample, set_cell
 
 APRIL = "2026-04"
 DINKES_OPERATOR = "+6281200000001"
@@ -108,7 +110,7 @@ def test_quiet_hours_setting_off(sqlite_loaded_url):
 # --- Sundays and holidays ---------------------------------------------------------
 
 
-def test_k07_reminder_before_sunday_deadline(loaded_db_url):
+def test_reminder_before_sunday_deadline(loaded_db_url):
     run_sweep(loaded_db_url, THREE_DAYS_BEFORE, EMONEV_SKIP_DAYS_OFF="yes")
     bodies = bodies_to(loaded_db_url, MUARA_PADANG_OPERATOR)
     assert len(bodies) == 1
@@ -284,3 +286,64 @@ def test_reminder_waits_for_conversation(loaded_db_url):
     assert _phones(loaded_db_url, released) == [DINKES_OPERATOR]
     assert conversation_state(loaded_db_url, DINKES_OPERATOR) == idle_before
     assert "draf, 1 dari 7 terisi" in bodies_to(loaded_db_url, DINKES_OPERATOR)[0]
+
+
+# --- Consent from officials.csv ----------------------------------------------------
+
+
+def test_import_records_opt_in(session, tmp_path):
+    directory = copy_sample(tmp_path)
+    set_cell(directory, "officials.csv", 3, "opt_in", "")
+    first = import_directory(session, directory)
+    second = import_directory(session, directory)
+    contacts = {
+        official.phone: contact
+        for contact, official in session.exec(
+            select(Contact, Official).join(Official, Official.id == Contact.official_id)
+        ).all()
+    }
+    assert first["officials.csv"].created == 30
+    assert not second.changed
+    assert len(contacts) == 29
+    assert "+6281200000002" not in contacts
+    assert contacts[DINKES_OPERATOR].opt_in_source == OptInSource.IMPORT
+    assert contacts[DINKES_OPERATOR].opted_in_at == datetime(2026, 1, 5, tzinfo=timezone.utc)
+
+
+def test_import_adds_opt_in_later(session, tmp_path):
+    directory = copy_sample(tmp_path)
+    set_cell(directory, "officials.csv", 3, "opt_in", "")
+    import_directory(session, directory)
+    set_cell(directory, "officials.csv", 3, "opt_in", "2026-02-01")
+    again = import_directory(session, directory)
+    contact = session.exec(
+        select(Contact).join(Official, Official.id == Contact.official_id)
+        .where(Official.phone == "+6281200000002")
+    ).one()
+    assert again["officials.csv"].updated == 1
+    assert again["officials.csv"].unchanged == 29
+    assert contact.opted_in_at == datetime(2026, 2, 1, tzinfo=timezone.utc)
+
+
+def test_import_keeps_opt_out(session, tmp_path):
+    directory = copy_sample(tmp_path)
+    import_directory(session, directory)
+    dinkes = session.exec(select(Official.id).where(Official.phone == DINKES_OPERATOR)).one()
+    opt_out(session, dinkes, local("2026-03-01 10:00"))
+    set_cell(directory, "officials.csv", 2, "opt_in", "2026-03-02")
+    again = import_directory(session, directory)
+    contact = session.exec(select(Contact).where(Contact.official_id == dinkes)).one()
+    assert not again.changed
+    assert contact.opted_out_at is not None
+    assert contact.opted_in_at == datetime(2026, 1, 5, tzinfo=timezone.utc)
+
+
+def test_import_rejects_bad_opt_in(session, tmp_path):
+    directory = copy_sample(tmp_path)
+    set_cell(directory, "officials.csv", 4, "opt_in", "5/1/2026")
+    with pytest.raises(DataImportError) as error:
+        import_directory(session, directory)
+    assert error.value.line == 4
+    assert error.value.column == "opt_in"
+    assert session.exec(select(Contact)).all() == []
+    assert session.exec(select(Official)).all() == []

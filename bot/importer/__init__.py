@@ -18,8 +18,10 @@ from sqlmodel import Session, select
 
 from bot.importer.agencies import (
     LANGUAGES,
+    _load_contacts,
     _parse_agencies,
     _parse_officials,
+    _write_consents,
     alias_forms,
 )
 from bot.importer.cells import MAX_INTEGER_DIGITS, _max_length
@@ -138,7 +140,9 @@ def _write_plan(session: Session, plan: _Plan, known: _Known) -> dict[str, FileC
         # a deployment deactivates people explicitly, never by omission.
         # The import does not touch `active` of listed officials either.
         stored = {o.phone: o for o in session.exec(select(Official)).all()}
+        contacts = _load_contacts(session)
         _upsert(session, Official, stored, plan.officials, counts[OFFICIALS], agencies)
+        _write_consents(session, plan.officials, stored, contacts, counts[OFFICIALS])
 
     counts[INDICATORS] = FileCounts()
     stored = {i.code: i for i in session.exec(select(Indicator)).all()}

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+from sqlmodel import Session, select
 
 from bot.importer.cells import (
     _check_length,
     _check_unique,
     _code_cell,
+    _date_cell,
     _enum_cell,
     _max_length,
     _text_cell,
 )
 from bot.importer.csvfiles import AGENCIES, _Row
 from bot.importer.records import _AgencyRecord, _KeyedRecord, _Known
+from bot.importer.summary import FileCounts
 from bot.parsing import normalise
 from bot.phones import InvalidPhone, mask, to_e164
-from models import Agency, AgencyAlias, Official, Role
+from models import Agency, AgencyAlias, Contact, Official, OptInSource, Role
 
 LANGUAGES = ("id", "en")
 
@@ -117,7 +123,14 @@ def _phone_for_message(raw: str) -> str:
     return repr(raw) if digits <= 6 else mask(raw)
 
 
-def _parse_officials(rows: list[_Row], agency_codes: set[str]) -> list[_KeyedRecord]:
+@dataclass
+class _OfficialRecord(_KeyedRecord):
+    """An officials.csv row, with the date of the consent it records, if any."""
+
+    opt_in: date | None = None
+
+
+def _parse_officials(rows: list[_Row], agency_codes: set[str]) -> list[_OfficialRecord]:
     records = []
     seen_phones: dict[str, int] = {}
     for row in rows:
@@ -145,5 +158,51 @@ def _parse_officials(rows: list[_Row], agency_codes: set[str]) -> list[_KeyedRec
             )
         language = _enum_cell(row, "language", LANGUAGES) if row["language"] else "id"
         values = {"name": name, "phone": phone, "role": role, "language": language}
-        records.append(_KeyedRecord(row.line, phone, values, agency_code))
+        opt_in = _date_cell(row, "opt_in") if row["opt_in"] else None
+        records.append(_OfficialRecord(row.line, phone, values, agency_code, opt_in))
     return records
+
+
+def _load_contacts(session: Session) -> dict[int, Contact]:
+    return {c.official_id: c for c in session.exec(select(Contact)).all()}
+
+
+def _write_consents(
+    session: Session,
+    records: list[_OfficialRecord],
+    stored: dict[str, Official],
+    contacts: dict[int, Contact],
+    counts: FileCounts,
+) -> None:
+    """Record the opt-in dates of officials.csv as consent from the import.
+
+    Call after the officials' upsert and before any flush, with the officials
+    and contacts read before it: an official row that the upsert left
+    unchanged but whose consent this records counts as updated. A consent
+    already recorded, by any source, and an opt-out stay as they are, so a
+    second import changes nothing and an empty cell revokes nothing. The date
+    is stored as midnight UTC of that day.
+    """
+    new_consents = []
+    for record in records:
+        if record.opt_in is None:
+            continue
+        official = stored.get(record.key)
+        contact = contacts.get(official.id) if official is not None else None
+        if contact is not None and (contact.opted_in_at or contact.opted_out_at):
+            continue
+        new_consents.append((record, contact))
+        if official is not None and official not in session.dirty:
+            counts.unchanged -= 1
+            counts.updated += 1
+    if not new_consents:
+        return
+    # Officials created by the upsert get their ids here.
+    session.flush()
+    by_phone = {o.phone: o for o in session.exec(select(Official)).all()}
+    for record, contact in new_consents:
+        if contact is None:
+            contact = Contact(official_id=by_phone[record.key].id)
+        contact.opted_in_at = datetime.combine(record.opt_in, time(0), tzinfo=timezone.utc)
+        contact.opt_in_source = OptInSource.IMPORT
+        session.add(contact)

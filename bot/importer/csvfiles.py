@@ -57,7 +57,8 @@ class _CsvSpec:
 _SPECS = {
     AGENCIES: _CsvSpec(AGENCIES, ("code", "name", "short_name", "kind"), ("aliases",)),
     OFFICIALS: _CsvSpec(
-        OFFICIALS, ("name", "phone", "role"), ("agency_code", "language"), False
+        OFFICIALS, ("name", "phone", "role"), ("agency_code", "language", "opt_in"),
+        False,
     ),
     INDICATORS: _CsvSpec(
         INDICATORS,
