@@ -332,12 +332,25 @@ def _record(session: Session, item: Due, at: datetime) -> int | None:
     ).first()
     if submitted is not None:
         return None
+    return record_once(session, item.official_id, item.period_id, item.kind,
+                       item.deadline, at)
+
+
+def record_once(
+    session: Session, official_id: int, period_id: int, kind: str, deadline: date,
+    at: datetime,
+) -> int | None:
+    """Insert a `reminder` row and return its id, or None if the key exists.
+
+    ON CONFLICT DO NOTHING on the unique key makes the first of two
+    concurrent sweeps the only one that records, and so sends.
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(Reminder)
-        .values(official_id=item.official_id, period_id=item.period_id,
-                kind=item.kind, deadline=item.deadline, created_at=at)
+        .values(official_id=official_id, period_id=period_id,
+                kind=kind, deadline=deadline, created_at=at)
         .on_conflict_do_nothing(
             index_elements=["official_id", "period_id", "kind", "deadline"]
         )

@@ -320,9 +320,11 @@ TEXTS = {
     # Reminders after a snooze, escalation digests and daily summaries
     "reminder.snoozed": "🔔 Reminder: {periods} report of {agency}. Type *lapor*.",
     "escalation.title": "⚠️ *E-Monev: reports not yet sent*",
-    "escalation.period": "*{label}* (due {deadline}, {days} days late): {count} agencies",
-    "escalation.agency": "• {agency}",
-    "escalation.no_operator": "• {agency} (no registered operator)",
+    "escalation.period": (
+        "*{label}* (due {deadline}, {days} days late): {count} agencies missing"
+    ),
+    "escalation.agencies": "• {names}",
+    "escalation.no_operator": "• No registered operator: {names}",
     "escalation.how": "Type *belum <period>* for details.",
     "summary.title": "📊 *E-Monev summary {date}*",
     "summary.period": (

@@ -340,9 +340,11 @@ TEXTS = {
     # Reminders after a snooze, escalation digests and daily summaries
     "reminder.snoozed": "🔔 Pengingat: laporan {periods} {agency}. Ketik *lapor*.",
     "escalation.title": "⚠️ *E-Monev: laporan yang belum masuk*",
-    "escalation.period": "*{label}* (batas {deadline}, terlambat {days} hari): {count} OPD",
-    "escalation.agency": "• {agency}",
-    "escalation.no_operator": "• {agency} (belum ada operator terdaftar)",
+    "escalation.period": (
+        "*{label}* (batas {deadline}, terlambat {days} hari): {count} OPD belum lapor"
+    ),
+    "escalation.agencies": "• {names}",
+    "escalation.no_operator": "• Belum ada operator terdaftar: {names}",
     "escalation.how": "Ketik *belum <periode>* untuk rinciannya.",
     "summary.title": "📊 *Ringkasan E-Monev {date}*",
     "summary.period": (
