@@ -33,6 +33,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(history_command)
     app.cli.add_command(unlock_command)
     app.cli.add_command(metrics_command)
+    app.cli.add_command(outbox_status_command)
 
 
 def _settings():
@@ -333,6 +334,31 @@ def metrics_command(period_code: str, agency_code: str | None, as_csv: bool) -> 
         write_csv(rows, sys.stdout)
     else:
         click.echo(format_table(rows), nl=False)
+
+
+@click.command("outbox-status")
+def outbox_status_command() -> None:
+    """Print how many outbox rows wait, are held back, went out or failed.
+
+    \b
+    pending           rows not sent yet, the two below included
+    deferred          held back by EMONEV_DAILY_LIMIT until the next local day
+    waiting           outside the 24-hour window without a template, or later
+                      parts of a message whose first part went as a template
+    sending           claimed by a worker and not finished
+    sent_today        sent since local midnight
+    failed_today      created since local midnight and failed
+    recipients_today  numbers sent a template since local midnight, which
+                      EMONEV_DAILY_LIMIT counts
+    """
+    from bot.outbound import outbox_counts
+    from models.types import utcnow
+
+    settings = _settings()
+    with Session(get_engine(settings.DATABASE_URL)) as session:
+        counts = outbox_counts(session, settings, utcnow())
+    for name, value in counts.items():
+        click.echo(f"{name}\t{value}")
 
 
 def _agency_and_period(session: Session, agency_code: str, period_code: str):

@@ -575,3 +575,31 @@ def test_delivery_settings_defaults(monkeypatch):
     assert settings.send_max_attempts == 6
     assert settings.send_rate == 10
     assert settings.daily_limit == 1000
+
+
+def test_outbox_status_command(loaded_db_url, twilio_double, monkeypatch):
+    from click.testing import CliRunner
+
+    from app import create_app
+    from bot.cli import outbox_status_command
+
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = delivery_settings(loaded_db_url, twilio_double.url, EMONEV_DAILY_LIMIT="1")
+    set_contact(loaded_db_url, DINKES_OPERATOR, window=False)
+    set_contact(loaded_db_url, DISDIK_OPERATOR, window=False)
+    [first] = add_message(loaded_db_url, settings, DINKES_OPERATOR)
+    [second] = add_message(loaded_db_url, settings, DISDIK_OPERATOR)
+    deliver(first, settings)
+    deliver(second, settings)
+
+    app = create_app({"DATABASE_URL": loaded_db_url, "EMONEV_DAILY_LIMIT": "1"})
+    with app.app_context():
+        result = CliRunner().invoke(outbox_status_command)
+    lines = dict(line.split("\t") for line in result.output.splitlines())
+    assert result.exit_code == 0, result.output
+    assert lines["deferred"] == "1"
+    assert lines["pending"] == "1"
+    assert lines["sent_today"] == "1"
+    assert lines["recipients_today"] == "1"
+    assert lines["daily_limit"] == "1"
