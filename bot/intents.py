@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from bot.parsing import edit_distance, normalise
@@ -28,6 +29,10 @@ class Intent(StrEnum):
     VERIFY = "verify"
     UNLOCK = "unlock"
     CORRECTIONS = "corrections"
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    REMIND_MISSING = "remind_missing"
+    DAILY_SUMMARY = "daily_summary"
     UNKNOWN = "unknown"
 
 
@@ -76,6 +81,22 @@ MISSING_PHRASES = re.compile(
 )
 DEADLINE_PHRASES = re.compile(r"\b(batas|deadline|tenggat|kapan|kpn)\b")
 _WORD = re.compile(r"[\w?]+")
+# `berhenti` or `stop` from an idle official stops proactive messages; inside
+# a question `stop` stays a cancel word (see `step_command`).
+OPT_OUT_WORDS = ("berhenti", "stop", "unsubscribe")
+OPT_IN_WORDS = ("mulai", "start")
+# Words that may follow `mulai` without making it another request.
+OPT_IN_FILLER = frozenset(
+    "lagi kembali pengingat reminder pak bu ya dong aja saja again please".split()
+)
+REMIND_PHRASES = re.compile(
+    r"^(?:(?:tolong|mohon|pak|bu|min) )*"
+    r"(?:(?:kirim|kirimkan|kirimin|kirimi|kasih|send) (?:pengingat|reminder)"
+    r"|ingatkan|ingatin|ingetin|remind)\b"
+)
+DAILY_SUMMARY_PHRASES = re.compile(
+    r"^(?:ringkasan|rangkuman|rekap) harian\b|^daily summary\b"
+)
 
 
 def recognise(text: str) -> Recognised:
@@ -90,6 +111,9 @@ def recognise(text: str) -> Recognised:
 
     if norm in ("?", "??") or HELP_PHRASES.search(norm):
         return Recognised(Intent.HELP, rest)
+    preference = _recognise_preference(norm, words, rest)
+    if preference is not None:
+        return preference
     if MISSING_PHRASES.search(norm):
         return Recognised(Intent.MISSING, norm)
     for intent, commands in COMMAND_WORDS.items():
@@ -112,6 +136,21 @@ def recognise(text: str) -> Recognised:
             if edit_distance(first, command) == 1:
                 return Recognised(Intent.UNKNOWN, rest, suggestion=command)
     return Recognised(Intent.UNKNOWN, norm)
+
+
+def _recognise_preference(norm: str, words: list[str], rest: str) -> Recognised | None:
+    """Recognise opt-out, opt-in, reminders on request and the daily summary."""
+    if words[0] in OPT_OUT_WORDS:
+        return Recognised(Intent.OPT_OUT, rest)
+    if words[0] in OPT_IN_WORDS and all(w in OPT_IN_FILLER for w in words[1:]):
+        return Recognised(Intent.OPT_IN)
+    reminder = REMIND_PHRASES.search(norm)
+    if reminder:
+        return Recognised(Intent.REMIND_MISSING, norm[reminder.end() :].strip(" ,.:"))
+    summary = DAILY_SUMMARY_PHRASES.search(norm)
+    if summary:
+        return Recognised(Intent.DAILY_SUMMARY, norm[summary.end() :].strip(" ,.:"))
+    return None
 
 
 def step_command(text: str) -> Intent | None:
@@ -160,3 +199,128 @@ def interrupting_command(text: str) -> Intent | None:
         if words[0] in commands:
             return intent
     return None
+
+
+# Snooze requests in reply to a reminder: `nanti sore`, `besok`, `kagek`,
+# `1 jam lagi`, `nanti jam 3`. Palembang forms: `kagek` (nanti), `isuk` (besok).
+SNOOZE_VAGUE = frozenset({"nanti", "ntar", "entar", "ntr", "kagek", "later"})
+SNOOZE_SOON = frozenset({"sebentar", "bentar", "sebentaran", "soon"})
+SNOOZE_TOMORROW = frozenset({"besok", "bsk", "besuk", "isuk", "tomorrow", "tmr"})
+SNOOZE_DAY_AFTER = frozenset({"lusa"})
+# Local times that the parts of the day stand for.
+DAY_PARTS = {
+    "pagi": time(8), "morning": time(8),
+    "siang": time(13),
+    "sore": time(16), "afternoon": time(16),
+    "malam": time(19), "malem": time(19), "mlm": time(19),
+    "evening": time(19), "tonight": time(19),
+}
+# Parts of the day after which `jam 3` means 15:00.
+AFTERNOON_PARTS = frozenset(
+    {"sore", "afternoon", "malam", "malem", "mlm", "evening", "tonight"}
+)
+# A vague `nanti` or `kagek` postpones by this much; `sebentar` by the shorter one.
+SNOOZE_VAGUE_DELAY = timedelta(hours=3)
+SNOOZE_SOON_DELAY = timedelta(hours=1)
+# A snooze to a whole day without a time (`besok`) ends at this local time.
+SNOOZE_MORNING = time(8)
+# Hours from 1 to 6 without a part of the day are read as afternoon hours,
+# because a reminder at 3 in the night is not what an official requests.
+_SMALL_HOURS = range(1, 7)
+
+_GREETING_PART = re.compile(r"\bselamat (?:pagi|siang|sore|malam)\b")
+_CLOCK = re.compile(
+    r"\b(?:jam|pukul|pkl|pk|at)\s*(?P<hour>\d{1,2})(?:[.:](?P<minute>\d{2}))?\b"
+    r"|\b(?P<hour2>\d{1,2})[.:](?P<minute2>\d{2})\b"
+)
+_AMOUNT_WORDS = {
+    "se": 1, "satu": 1, "one": 1, "an": 1,
+    "dua": 2, "duo": 2, "two": 2, "tiga": 3, "tigo": 3, "three": 3,
+    "empat": 4, "four": 4, "lima": 5, "limo": 5, "five": 5,
+}
+_RELATIVE = re.compile(
+    r"\b(?:(?P<amount>\d{1,3}|se|satu|dua|duo|tiga|tigo|empat|lima|limo|one|two|"
+    r"three|four|five|an)\s*|(?P<half>setengah|half an)\s+)"
+    r"(?P<unit>jam|menit|mnt|hours?|hrs?|minutes?|mins?)\b"
+)
+_RELATIVE_MARK = re.compile(r"\blagi\b|\bdalam\b|\bin\b")
+
+
+def parse_snooze(text: str, now: datetime) -> datetime | None:
+    """Read a request to be reminded later and return the time it names.
+
+    Returns None when `text` is no such request. `now` is the local time of
+    the message, and the result is in its time zone. `sore` is 16:00 today,
+    or tomorrow once 16:00 has passed. `besok` is 08:00 tomorrow, and a bare
+    `nanti` or `kagek` is three hours from now. `1 jam lagi` and `nanti jam 3`
+    (15:00) are read as written. A part of the day alone (`sore`) is no
+    request, because greetings use the same words.
+    """
+    norm = _GREETING_PART.sub(" ", normalise(text))
+    tokens = set(re.findall(r"[^\W_]+", norm))
+    start = now.replace(second=0, microsecond=0)
+
+    day_offset = 0
+    if tokens & SNOOZE_DAY_AFTER:
+        day_offset = 2
+    elif tokens & SNOOZE_TOMORROW:
+        day_offset = 1
+    part = next((w for w in re.findall(r"[^\W_]+", norm) if w in DAY_PARTS), None)
+    clock = _clock(norm, part)
+    if clock is None and _CLOCK.search(norm):
+        # `jam 25` names no time of day, so the request is not understood.
+        return None
+    vague = bool(tokens & SNOOZE_VAGUE)
+    soon = bool(tokens & SNOOZE_SOON)
+
+    if clock is None and part is None and not day_offset:
+        relative = _relative(norm)
+        if relative is not None and (vague or _RELATIVE_MARK.search(norm)):
+            return start + relative
+        if soon:
+            return start + SNOOZE_SOON_DELAY
+        return start + SNOOZE_VAGUE_DELAY if vague else None
+    if clock is None and not (vague or soon or day_offset or part == "tonight"):
+        return None
+
+    at = clock or (DAY_PARTS[part] if part else SNOOZE_MORNING)
+    day = start.date() + timedelta(days=day_offset)
+    target = start.replace(year=day.year, month=day.month, day=day.day,
+                           hour=at.hour, minute=at.minute)
+    if day_offset == 0 and target <= start:
+        target += timedelta(days=1)
+    return target
+
+
+def _clock(norm: str, part: str | None) -> time | None:
+    """Read `jam 3`, `pukul 15.30` or `16:00`, shifting afternoon hours by 12."""
+    match = _CLOCK.search(norm)
+    if match is None:
+        return None
+    hour = int(match["hour"] or match["hour2"])
+    minute = int(match["minute"] or match["minute2"] or 0)
+    if hour > 23 or minute > 59:
+        return None
+    small = hour in _SMALL_HOURS
+    if hour < 12 and part in AFTERNOON_PARTS:
+        hour += 12
+    elif small and part in (None, "siang"):
+        hour += 12
+    return time(hour, minute)
+
+
+def _relative(norm: str) -> timedelta | None:
+    """Read `1 jam`, `setengah jam`, `30 menit` or `2 hours` as a duration."""
+    match = _RELATIVE.search(norm)
+    if match is None:
+        return None
+    if match["half"]:
+        amount = 0.5
+    else:
+        word = match["amount"]
+        amount = int(word) if word.isdigit() else _AMOUNT_WORDS[word]
+    if amount <= 0:
+        return None
+    if match["unit"].startswith(("jam", "hour", "hr")):
+        return timedelta(hours=amount)
+    return timedelta(minutes=amount)

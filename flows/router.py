@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.intents import Intent, recognise
+from bot.intents import Intent, recognise, step_command
 from bot.i18n import period_label
 from bot.parsing import parse_period
 from bot.periods import resolve
-from flows import menu, reporting, status, verification
+from flows import menu, preferences, reporting, status, verification
 from flows.report_questions import ReportLocked
 from flows.context import Context
 from models import ConversationStatus, Periodicity
@@ -19,6 +19,7 @@ FLOWS = {
     reporting.FLOW: reporting.STEPS,
     menu.FLOW: menu.STEPS,
     verification.FLOW: verification.STEPS,
+    preferences.FLOW: preferences.STEPS,
 }
 
 
@@ -32,9 +33,25 @@ def handle_text(ctx: Context, text: str) -> None:
     )
     steps = FLOWS.get(conversation.flow, {})
     step = steps.get(conversation.state)
+    # While a question other than the menu's is open, a snooze in reply to a
+    # reminder sent since the question last changed leaves the question open.
+    # `stop` still cancels the question, and the reply adds how to opt out.
+    in_question = (
+        conversation.status == ConversationStatus.ACTIVE
+        and step is not None
+        and conversation.flow != menu.FLOW
+    )
     try:
-        if conversation.status == ConversationStatus.ACTIVE and step is not None:
+        if in_question and preferences.snooze_after_reminder(
+            ctx, text, since=conversation.updated_at
+        ):
+            next_state = conversation.state
+        elif conversation.status == ConversationStatus.ACTIVE and step is not None:
             next_state = step(ctx, text)
+            if in_question and _cancelled_by_stop(text) and (
+                conversation.status != ConversationStatus.ACTIVE
+            ):
+                preferences.stop_hint(ctx)
         else:
             if conversation.status == ConversationStatus.ACTIVE:
                 logger.warning(
@@ -55,6 +72,14 @@ def handle_text(ctx: Context, text: str) -> None:
     _settle(ctx, next_state)
 
 
+def _cancelled_by_stop(text: str) -> bool:
+    """Tell whether `text` is a cancel typed as `stop`, which idle means opt-out."""
+    words = text.strip().lower().split()
+    return bool(words) and words[0].strip(".,!") == "stop" and (
+        step_command(text) == Intent.CANCEL
+    )
+
+
 def _settle(ctx: Context, next_state: str | None) -> None:
     conversation = ctx.conversation
     if next_state is None:
@@ -68,6 +93,8 @@ def _settle(ctx: Context, next_state: str | None) -> None:
 
 def dispatch(ctx: Context, text: str) -> str | None:
     """Handle a message that answers no pending question."""
+    if preferences.snooze_after_reminder(ctx, text):
+        return None
     recognised = recognise(text)
     intent = recognised.intent
     if intent == Intent.REPORT:
@@ -103,6 +130,17 @@ def dispatch(ctx: Context, text: str) -> str | None:
         return None
     if intent == Intent.CORRECTIONS:
         return verification.handle_corrections(ctx)
+    if intent == Intent.OPT_OUT:
+        preferences.handle_opt_out(ctx)
+        return None
+    if intent == Intent.OPT_IN:
+        preferences.handle_opt_in(ctx)
+        return None
+    if intent == Intent.REMIND_MISSING:
+        return preferences.handle_remind_missing(ctx, recognised.rest)
+    if intent == Intent.DAILY_SUMMARY:
+        preferences.handle_daily_summary(ctx, recognised.rest)
+        return None
     if intent == Intent.THANKS:
         ctx.say("thanks")
         return None

@@ -21,7 +21,16 @@ from bot.periods import (
 )
 from flows.answers import display
 from flows.context import Context
-from models import Agency, AgencyAlias, Official, Period, Report, ReportStatus
+from models import (
+    Agency,
+    AgencyAlias,
+    Contact,
+    Official,
+    Period,
+    Report,
+    ReportStatus,
+    Role,
+)
 
 _WORDS = re.compile(r"[\w]+")
 
@@ -120,7 +129,20 @@ def handle_missing(ctx: Context, text: str) -> None:
     period_status(ctx, period, list_missing=True)
 
 
-def period_status(ctx: Context, period: Period, list_missing: bool) -> None:
+def missing_agencies(session: Session, period: Period) -> list[Agency]:
+    """List the agencies expected for the period without a submitted report."""
+    submitted = set(
+        session.exec(
+            select(Report.agency_id).where(
+                Report.period_id == period.id, Report.status != ReportStatus.DRAFT
+            )
+        ).all()
+    )
+    return [a for a in expected_agencies(session, period) if a.id not in submitted]
+
+
+def period_status(ctx: Context, period: Period, list_missing: bool) -> list[Agency]:
+    """Show one period's counts and late and missing agencies; return the missing."""
     expected = expected_agencies(ctx.session, period)
     submitted = {
         r.agency_id: r
@@ -142,6 +164,15 @@ def period_status(ctx: Context, period: Period, list_missing: bool) -> None:
         on_time=on_time,
         late=len(done) - on_time,
     )
+    ctx.say(
+        "status.review_counts",
+        verified=sum(
+            1 for a in done if submitted[a.id].status == ReportStatus.VERIFIED
+        ),
+        needs_correction=sum(
+            1 for a in done if submitted[a.id].status == ReportStatus.NEEDS_CORRECTION
+        ),
+    )
     late = [a.short_name for a in done if not submitted[a.id].on_time]
     if late:
         ctx.say("status.late_list", count=len(late), names=", ".join(late))
@@ -150,10 +181,37 @@ def period_status(ctx: Context, period: Period, list_missing: bool) -> None:
         ctx.say("status.missing", count=len(missing), names=names)
     elif list_missing:
         ctx.say("status.none_missing")
+    opted_out = opted_out_operators(ctx.session, [a.id for a in expected])
+    if opted_out:
+        ctx.say("status.opted_out_count", count=len(opted_out))
+    return missing
+
+
+def opted_out_operators(
+    session: Session, agency_ids: list[int]
+) -> list[tuple[Official, Contact]]:
+    """List the active operators of the agencies who opted out of proactive messages."""
+    if not agency_ids:
+        return []
+    return list(
+        session.exec(
+            select(Official, Contact)
+            .join(Contact, Contact.official_id == Official.id)
+            .where(
+                Official.agency_id.in_(agency_ids),
+                Official.role == Role.OPERATOR,
+                Official.active == True,  # noqa: E712  (SQL comparison)
+                Contact.opted_out_at.is_not(None),
+            )
+            .order_by(Official.id)
+        ).all()
+    )
 
 
 def agency_status(ctx: Context, agency: Agency, period: Period) -> None:
-    _agency_report(ctx, agency, period)
+    report = _agency_report(ctx, agency, period)
+    if report is not None and report.status != ReportStatus.DRAFT:
+        ctx.say("status.review", state=ctx.text(f"status.review.{report.status}"))
     reminded = last_reminded(ctx.session, agency)
     if reminded is not None:
         when = short_datetime(reminded.astimezone(ctx.settings.tz), ctx.lang)
@@ -163,19 +221,29 @@ def agency_status(ctx: Context, agency: Agency, period: Period) -> None:
         if unreachable:
             names = ", ".join(f"{o.name} ({mask(o.phone)})" for o in unreachable)
             ctx.say("status.unreachable", names=names)
+        opted_out = opted_out_operators(ctx.session, [agency.id])
+        if opted_out:
+            tz = ctx.settings.tz
+            names = ", ".join(
+                ctx.text("status.opted_out_item", name=official.name,
+                         since=contact.opted_out_at.astimezone(tz).strftime("%d/%m"))
+                for official, contact in opted_out
+            )
+            ctx.say("status.opted_out", names=names)
 
 
-def _agency_report(ctx: Context, agency: Agency, period: Period) -> None:
+def _agency_report(ctx: Context, agency: Agency, period: Period) -> Report | None:
+    """Show the agency's report for the period; return the report, if any."""
     label = period_label(period, ctx.lang)
     indicators = applicable_indicators(ctx.session, agency, period)
     if not indicators:
         ctx.say("report.nothing_to_report", period=label)
-        return
+        return None
     report = reports.get_report(ctx.session, agency, period)
     if report is None:
         ctx.say("status.agency_none", agency=agency.short_name, label=label,
                 deadline=long_date(period.deadline, ctx.lang))
-        return
+        return None
     values = reports.values_by_indicator(ctx.session, report)
     lines = [
         f"• {ind.name}: {display(ind, values.get(ind.id), ctx.lang)}"
@@ -187,7 +255,7 @@ def _agency_report(ctx: Context, agency: Agency, period: Period) -> None:
         filled = sum(1 for i in asked if i.id in values)
         ctx.say("status.agency_draft", agency=agency.short_name, label=label,
                 filled=filled, total=len(asked), lines="\n".join(lines))
-        return
+        return report
     local = report.submitted_at.astimezone(ctx.settings.tz)
     submitter = ctx.session.get(Official, report.submitted_by_id)
     timing = "status.on_time" if report.on_time else "status.late"
@@ -200,6 +268,7 @@ def _agency_report(ctx: Context, agency: Agency, period: Period) -> None:
         timing=ctx.text(timing),
         lines="\n".join(lines),
     )
+    return report
 
 
 def handle_deadline(ctx: Context, text: str) -> None:

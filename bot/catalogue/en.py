@@ -333,6 +333,63 @@ TEXTS = {
     ),
     "summary.none": "No period is open.",
     "summary.how": "Type *ringkasan harian mati* to stop.",
+    # Opt-out, snooze, reminders on request, daily summary time (flows/preferences.py)
+    "optout.done": (
+        "OK, E-Monev reminders and automatic messages will no longer be sent to "
+        "this number. Type *mulai* to receive them again. Commands such as "
+        "*lapor* still work."
+    ),
+    "optout.stop_hint": "To stop receiving automatic reminders, type *berhenti*.",
+    "optin.done": (
+        "OK, E-Monev reminders are on again for this number ✅ "
+        "Type *berhenti* to stop them."
+    ),
+    "optin.already": (
+        "E-Monev reminders are already on for this number. Type *berhenti* to stop them."
+    ),
+    "snooze.today": "Sure 👍 I will remind you again at {time}.",
+    "snooze.tomorrow": "Sure 👍 I will remind you again tomorrow at {time}.",
+    "snooze.date": "Sure 👍 I will remind you again on {date} at {time}.",
+    "remind.confirm": "Send a reminder to the {count} agencies above? (yes/no)",
+    "remind.cancelled": "OK, no reminder was sent.",
+    "remind.sent": "✅ Reminder sent to {count} numbers ({agencies}).",
+    "remind.none_sent": "No reminder was sent.",
+    "remind.no_operator": "⚠️ {count} agencies have no registered operator: {names}.",
+    "remind.already": "ℹ️ Already reminded of this period today: {names}.",
+    "remind.held": "⚠️ Not sent to {count} numbers: {names}.",
+    "remind.reason.opted_out": "opted out of reminders",
+    "remind.reason.unreachable": "number not active on WhatsApp",
+    "remind.reason.no_consent": "no consent to messages recorded",
+    "remind.reason.busy": "filling in a report",
+    "remind.reason.cap": "daily message limit reached",
+    "remind.reason.other": "held back",
+    "remind.quiet": (
+        "It is quiet hours now ({start}–{end}); no reminder was sent. "
+        "Please try again after {end}."
+    ),
+    "remind.day_off": "Today is a day off; no reminder was sent.",
+    "daily_summary.set": (
+        "✅ The daily summary is sent every day at {time}. "
+        "Type *ringkasan harian mati* to stop it."
+    ),
+    "daily_summary.off": "The daily summary is off.",
+    "daily_summary.current": (
+        "The daily summary is sent every day at {time}. "
+        "Type *ringkasan harian mati* to stop it."
+    ),
+    "daily_summary.usage": (
+        "Example: *ringkasan harian 07:30* to get a summary every morning, "
+        "or *ringkasan harian mati*."
+    ),
+    "status.review_counts": "Verified: {verified} • Needs correction: {needs_correction}",
+    "status.review": "Status: {state}.",
+    "status.review.submitted": "awaiting verification",
+    "status.review.needs_correction": "needs correction",
+    "status.review.corrected": "awaiting verification again",
+    "status.review.verified": "verified",
+    "status.opted_out": "Not receiving reminders: {names}",
+    "status.opted_out_item": "{name} since {since}",
+    "status.opted_out_count": "Operators not receiving reminders: {count}",
     # Reminders
     "reminder.title": "🔔 *E-Monev reminder*",
     "reminder.agency": "Reports of {agency} not yet sent:",

@@ -353,6 +353,63 @@ TEXTS = {
     ),
     "summary.none": "Tidak ada periode yang terbuka.",
     "summary.how": "Ketik *ringkasan harian mati* untuk berhenti.",
+    # Opt-out, snooze, reminders on request, daily summary time (flows/preferences.py)
+    "optout.done": (
+        "Baik, pengingat dan pesan otomatis E-Monev tidak dikirim lagi ke nomor ini. "
+        "Ketik *mulai* untuk menerimanya lagi. Perintah seperti *lapor* tetap bisa dipakai."
+    ),
+    "optout.stop_hint": "Untuk berhenti menerima pengingat otomatis, ketik *berhenti*.",
+    "optin.done": (
+        "Baik, pengingat E-Monev aktif lagi untuk nomor ini ✅ "
+        "Ketik *berhenti* untuk menghentikannya."
+    ),
+    "optin.already": (
+        "Pengingat E-Monev sudah aktif untuk nomor ini. Ketik *berhenti* untuk "
+        "menghentikannya."
+    ),
+    "snooze.today": "Siap 👍 Saya ingatkan lagi pukul {time} ya.",
+    "snooze.tomorrow": "Siap 👍 Saya ingatkan lagi besok pukul {time} ya.",
+    "snooze.date": "Siap 👍 Saya ingatkan lagi {date} pukul {time} ya.",
+    "remind.confirm": "Kirim pengingat ke {count} OPD di atas? (ya/tidak)",
+    "remind.cancelled": "Baik, pengingat tidak dikirim.",
+    "remind.sent": "✅ Pengingat terkirim ke {count} nomor ({agencies}).",
+    "remind.none_sent": "Tidak ada pengingat yang terkirim.",
+    "remind.no_operator": "⚠️ {count} OPD belum punya operator terdaftar: {names}.",
+    "remind.already": "ℹ️ Sudah diingatkan hari ini untuk periode ini: {names}.",
+    "remind.held": "⚠️ Tidak dikirim ke {count} nomor: {names}.",
+    "remind.reason.opted_out": "berhenti menerima pengingat",
+    "remind.reason.unreachable": "nomor tidak aktif di WhatsApp",
+    "remind.reason.no_consent": "belum memberi persetujuan menerima pesan",
+    "remind.reason.busy": "sedang mengisi laporan",
+    "remind.reason.cap": "batas pesan harian tercapai",
+    "remind.reason.other": "ditahan",
+    "remind.quiet": (
+        "Sekarang jam tenang ({start}–{end}); pengingat tidak dikirim. "
+        "Silakan ulangi setelah pukul {end}."
+    ),
+    "remind.day_off": "Hari ini hari libur; pengingat tidak dikirim.",
+    "daily_summary.set": (
+        "✅ Ringkasan harian dikirim setiap hari pukul {time}. "
+        "Ketik *ringkasan harian mati* untuk menghentikan."
+    ),
+    "daily_summary.off": "Ringkasan harian dimatikan.",
+    "daily_summary.current": (
+        "Ringkasan harian dikirim setiap hari pukul {time}. "
+        "Ketik *ringkasan harian mati* untuk menghentikan."
+    ),
+    "daily_summary.usage": (
+        "Contoh: *ringkasan harian 07:30* untuk menerima ringkasan setiap pagi, "
+        "atau *ringkasan harian mati*."
+    ),
+    "status.review_counts": "Terverifikasi: {verified} • Perlu perbaikan: {needs_correction}",
+    "status.review": "Status: {state}.",
+    "status.review.submitted": "menunggu verifikasi",
+    "status.review.needs_correction": "perlu perbaikan",
+    "status.review.corrected": "menunggu verifikasi ulang",
+    "status.review.verified": "terverifikasi",
+    "status.opted_out": "Tidak menerima pengingat: {names}",
+    "status.opted_out_item": "{name} sejak {since}",
+    "status.opted_out_count": "Tidak menerima pengingat: {count} operator",
     # Reminders
     "reminder.title": "🔔 *Pengingat E-Monev*",
     "reminder.agency": "Laporan {agency} yang belum masuk:",
