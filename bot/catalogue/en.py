@@ -44,7 +44,8 @@ TEXTS = {
         "3. Check the summary and reply *yes* to send.\n"
         "Several at once works too: *keuangan march 1,9 M fisik 15*.\n"
         "Other commands: *status*, *back*, *skip*, *cancel*, *lanjut*, "
-        "*corrections*, *help*."
+        "*corrections*, *help*.\n"
+        "*berhenti* stops reminders; *mulai* turns them on again."
     ),
     "thanks": "You're welcome.",
     "nothing_in_progress": "No report is in progress. Type *lapor* to start.",
@@ -188,7 +189,9 @@ TEXTS = {
         "• *flag rsud bor march, <note>*: ask the operators to fix one value\n"
         "• *approve* or *reject <note>*: decide on an operator's answer\n"
         "• *verify rsud march*: verify a report with no open notes\n"
-        "• *unlock rsud march* (admin): reopen a locked report"
+        "• *unlock rsud march* (admin): reopen a locked report\n"
+        "• *kirim pengingat ke yg belum*: remind the agencies that have not reported\n"
+        "• *ringkasan harian 07:30* or *ringkasan harian mati*: the daily summary"
     ),
     "answer.currency_fraction": (
         '❌ "{raw}" is not a whole rupiah amount. Write it in full or use jt/M, '

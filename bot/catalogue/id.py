@@ -48,7 +48,8 @@ TEXTS = {
         "3. Cek ringkasan → balas *ya* untuk kirim.\n"
         "Bisa juga sekaligus: *keuangan maret 1,9 M fisik 15*.\n"
         "Perintah lain: *status*, *kembali*, *lewati*, *batal*, *lanjut*, "
-        "*perbaikan*, *bantuan*."
+        "*perbaikan*, *bantuan*.\n"
+        "*berhenti* menghentikan pengingat; *mulai* mengaktifkannya lagi."
     ),
     "thanks": "Sama-sama 🙏",
     "nothing_in_progress": (
@@ -204,7 +205,9 @@ TEXTS = {
         "• *tandai rsud bor maret, <catatan>*: minta operator memperbaiki satu nilai\n"
         "• *setuju* atau *tolak <catatan>*: putuskan perbaikan operator\n"
         "• *verifikasi rsud maret*: verifikasi laporan tanpa catatan terbuka\n"
-        "• *buka rsud maret* (admin): buka laporan yang sudah dikunci"
+        "• *buka rsud maret* (admin): buka laporan yang sudah dikunci\n"
+        "• *kirim pengingat ke yg belum*: ingatkan OPD yang belum lapor\n"
+        "• *ringkasan harian 07:30* atau *ringkasan harian mati*: ringkasan harian"
     ),
     "answer.currency_fraction": (
         '❌ "{raw}" bukan jumlah rupiah utuh. Tulis lengkap atau pakai jt/M, '
