@@ -5,7 +5,7 @@ the official's last message opened, the body goes as free text. Outside it,
 the approved template configured for the row's kind and the official's
 language goes instead, with the row's variables. Business-initiated kinds
 (every kind but `reply`) also need the official's consent and a reachable
-number. Busy answers from Twilio are retried with exponential backoff, sends
+number. Busy responses from Twilio (429, 5xx) are retried with exponential backoff, sends
 are paced across workers through Redis, and templates beyond the daily
 limit of recipients wait for the next local day.
 """
@@ -57,7 +57,7 @@ SENDING_TIMEOUT = timedelta(minutes=2)
 CLOCK_SKEW = timedelta(seconds=60)
 # How many of the recipient's latest messages the recovery looks through.
 RECOVERY_LOOKUP_LIMIT = 20
-# Longest wait for a free send slot before sending anyway; Twilio queues
+# Maximum wait for a free send slot before sending anyway; Twilio queues
 # messages above a sender's throughput instead of rejecting them.
 PACING_MAX_WAIT_SECONDS = 10.0
 # Rows handled by one run of the outbox sweep.
@@ -163,7 +163,7 @@ def enqueue_delivery(settings: Settings, outbox_ids: list[int]) -> None:
 
 @dataclass(frozen=True)
 class Plan:
-    """How a claimed row goes out, or why it does not go out now.
+    """The decision for a claimed row: how it goes out, or why not now.
 
     `action` is `text`, `template`, `wait` (pending until the window opens or
     a template is configured), `defer` (pending until `until`) or `fail`.
@@ -189,7 +189,7 @@ def plan_send(
     """Decide how to send `row` at `now` from the official's messaging state.
 
     `window_closed` ignores the recorded window, for a retry after Twilio
-    answered that the window is closed (63016).
+    rejected free text because the window is closed (63016).
     """
     contact = None
     official = None
@@ -384,7 +384,7 @@ def _send(engine, settings: Settings, row: Outbox, plan: Plan, now: datetime) ->
         sid = _call_twilio(settings, row, plan)
     except TwilioRestException as exc:
         if exc.code == OUTSIDE_WINDOW_CODE and plan.action == "text":
-            logger.info("outbox %s: Twilio says the window to %s is closed (63016), "
+            logger.info("outbox %s: Twilio reports the window to %s closed (63016), "
                         "sending as a template", row.id, mask(row.phone))
             with session_scope(engine) as session:
                 plan = plan_send(session, settings, row, now, window_closed=True)
@@ -398,7 +398,7 @@ def _send(engine, settings: Settings, row: Outbox, plan: Plan, now: datetime) ->
         if _request_may_have_arrived(exc):
             # Twilio may have created the message: the sweep asks Twilio
             # after SENDING_TIMEOUT instead of sending it again blindly.
-            logger.warning("outbox %s: no answer from Twilio for %s (%s), left "
+            logger.warning("outbox %s: no response from Twilio for %s (%s), left "
                            "sending for the sweep to check", row.id, mask(row.phone),
                            type(exc).__name__)
             return SENDING
@@ -702,7 +702,7 @@ def _match_message(session: Session, row: Outbox, messages: list[dict]):
     Candidates were created after the claim and are not recorded on any
     other row. A free-text send matches by body. A template's body is the
     rendered template, so without a body match the oldest candidate is
-    taken and the returned note says so.
+    taken and the returned note records that.
     """
     since = row.claimed_at - CLOCK_SKEW
     candidates = [
