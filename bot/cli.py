@@ -297,12 +297,21 @@ def unlock_command(
 @click.option("--agency", "agency_code", help="Agency code, e.g. DINKES; all by default.")
 @click.option("--csv", "as_csv", is_flag=True,
               help="Write CSV, with shares as fractions, instead of a table.")
-def metrics_command(period_code: str, agency_code: str | None, as_csv: bool) -> None:
-    """Print how many of a period's values were flagged and how the flags ended.
+@click.option("--reminders", "reminders_only", is_flag=True,
+              help="Print only the reminder effect; with --csv, write it as CSV.")
+def metrics_command(
+    period_code: str, agency_code: str | None, as_csv: bool, reminders_only: bool
+) -> None:
+    """Print how many of a period's values were flagged and how the flags ended,
+    then how soon reminded agencies submitted.
 
     One row per agency with a report for the period, then a TOTAL row that
     adds up the counts. Shares are of the flagged values, except the share
-    flagged, which is of the values.
+    flagged, which is of the values. The second table has one row per
+    agency reminded before its first submission, then the share of those
+    agencies that submitted within 24 and 48 hours of their latest reminder
+    and the median hours from the first reminder to submission. --csv
+    writes the first table, and --reminders --csv the second.
 
     \b
     values     the report's stored values, computed indicators left out
@@ -317,7 +326,14 @@ def metrics_command(period_code: str, agency_code: str | None, as_csv: bool) -> 
                median hours from raising a flag to its correction, over
                all corrected flags, on time or late
     """
-    from bot.metrics import format_table, period_accuracy, write_csv
+    from bot.metrics import (
+        format_reminder_table,
+        format_table,
+        period_accuracy,
+        reminder_effect,
+        write_csv,
+        write_reminder_csv,
+    )
 
     settings = _settings()
     with Session(get_engine(settings.DATABASE_URL)) as session:
@@ -325,15 +341,22 @@ def metrics_command(period_code: str, agency_code: str | None, as_csv: bool) -> 
         agency = None
         if agency_code is not None:
             agency = _agency_of(session, agency_code)
-            if _report_of(session, agency, period) is None:
+            if not reminders_only and _report_of(session, agency, period) is None:
                 raise click.ClickException(
                     f"{agency.code} has no report for {period.code}."
                 )
         rows = period_accuracy(session, period, settings.tz, agency)
-    if as_csv:
+        effects, summary = reminder_effect(session, period, agency)
+    if reminders_only and as_csv:
+        write_reminder_csv(effects, summary, sys.stdout)
+    elif reminders_only:
+        click.echo(format_reminder_table(effects, summary), nl=False)
+    elif as_csv:
         write_csv(rows, sys.stdout)
     else:
         click.echo(format_table(rows), nl=False)
+        click.echo("")
+        click.echo(format_reminder_table(effects, summary), nl=False)
 
 
 @click.command("outbox-status")

@@ -235,3 +235,190 @@ def _fraction(share: float | None) -> str:
 
 def _hours(hours: float | None) -> str:
     return "" if hours is None else f"{hours:.1f}"
+
+
+# --- Reminder effect --------------------------------------------------------------
+#
+# Per agency reminded for the period: an agency with at least one reminder
+# (an operator's `reminder` row, escalations to supervisors left out) created
+# before its report's first submission, or any reminder when it never
+# submitted. Reminders after the first submission are not counted.
+#
+# - hours from the latest reminder: from the last counted reminder to the
+#   first submission (`Report.first_submitted_at`).
+# - hours from the first reminder: from the first counted reminder to the
+#   first submission.
+# - within 24 h and 48 h: the share of reminded agencies, submitted or not,
+#   whose hours from the latest reminder are at most 24 or 48.
+# - median h first reminder to submission: over reminded agencies that
+#   submitted.
+#
+# A reminder's time is when the sweep recorded and queued it, not when
+# WhatsApp delivered it.
+
+REMINDER_CSV_COLUMNS = (
+    "agency",
+    "reminders",
+    "hours_from_latest_reminder",
+    "hours_from_first_reminder",
+    "within_24h",
+    "within_48h",
+)
+REMINDER_TABLE_HEADERS = (
+    "agency",
+    "reminders",
+    "h latest reminder to submission",
+    "h first reminder to submission",
+)
+ESCALATION_KIND_PREFIX = "escalate-"
+
+
+@dataclass
+class ReminderEffect:
+    """The hours between one reminded agency's reminders and its first submission."""
+
+    agency: str
+    reminders: int
+    hours_from_latest: float | None
+    hours_from_first: float | None
+
+    def within(self, hours: float) -> bool:
+        return self.hours_from_latest is not None and self.hours_from_latest <= hours
+
+
+@dataclass
+class ReminderSummary:
+    """The reminder effect over every reminded agency of a period."""
+
+    agencies: int
+    within_24h: int
+    within_48h: int
+    median_hours_from_first: float | None
+
+    @property
+    def within_24h_share(self) -> float | None:
+        return self.within_24h / self.agencies if self.agencies else None
+
+    @property
+    def within_48h_share(self) -> float | None:
+        return self.within_48h / self.agencies if self.agencies else None
+
+
+def reminder_effect(
+    session: Session, period: Period, agency: Agency | None = None
+) -> tuple[list[ReminderEffect], ReminderSummary]:
+    """Compute a row per reminded agency, in agency id order, and the summary."""
+    from models import Official, Reminder, Role
+
+    query = (
+        select(Official.agency_id, Agency.code, Reminder.created_at)
+        .join(Official, Official.id == Reminder.official_id)
+        .join(Agency, Agency.id == Official.agency_id)
+        .where(
+            Reminder.period_id == period.id,
+            Official.role == Role.OPERATOR,
+            Reminder.kind.not_like(f"{ESCALATION_KIND_PREFIX}%"),
+        )
+        .order_by(Official.agency_id, Reminder.created_at)
+    )
+    if agency is not None:
+        query = query.where(Official.agency_id == agency.id)
+    reminded: dict[int, tuple[str, list]] = {}
+    for agency_id, code, created_at in session.exec(query).all():
+        reminded.setdefault(agency_id, (code, []))[1].append(created_at)
+    submitted = dict(session.exec(
+        select(Report.agency_id, Report.first_submitted_at).where(
+            Report.period_id == period.id,
+            Report.agency_id.in_(list(reminded)),
+            Report.first_submitted_at.is_not(None),
+        )
+    ).all())
+
+    rows = []
+    for agency_id, (code, moments) in reminded.items():
+        submitted_at = submitted.get(agency_id)
+        if submitted_at is not None:
+            moments = [moment for moment in moments if moment <= submitted_at]
+        if not moments:
+            continue
+        rows.append(ReminderEffect(
+            agency=code,
+            reminders=len(moments),
+            hours_from_latest=_hours_between(moments[-1], submitted_at),
+            hours_from_first=_hours_between(moments[0], submitted_at),
+        ))
+    firsts = [row.hours_from_first for row in rows if row.hours_from_first is not None]
+    summary = ReminderSummary(
+        agencies=len(rows),
+        within_24h=sum(1 for row in rows if row.within(24)),
+        within_48h=sum(1 for row in rows if row.within(48)),
+        median_hours_from_first=statistics.median(firsts) if firsts else None,
+    )
+    return rows, summary
+
+
+def _hours_between(start, end) -> float | None:
+    return None if end is None else (end - start).total_seconds() / 3600
+
+
+def format_reminder_table(rows: list[ReminderEffect], summary: ReminderSummary) -> str:
+    """Lay out the reminded agencies, then the period's shares and median."""
+    cells = [REMINDER_TABLE_HEADERS] + [
+        (
+            row.agency,
+            str(row.reminders),
+            _hours(row.hours_from_latest) or NO_DATA,
+            _hours(row.hours_from_first) or NO_DATA,
+        )
+        for row in rows
+    ]
+    widths = [
+        max(len(line[column]) for line in cells)
+        for column in range(len(REMINDER_TABLE_HEADERS))
+    ]
+    lines = []
+    for line in cells:
+        parts = [line[0].ljust(widths[0])]
+        parts += [text.rjust(width) for text, width in zip(line[1:], widths[1:])]
+        lines.append("  ".join(parts).rstrip())
+    lines += [
+        "",
+        f"reminded agencies: {summary.agencies}",
+        f"submitted within 24 h of the latest reminder: {summary.within_24h} "
+        f"({_percent(summary.within_24h_share)})",
+        f"submitted within 48 h of the latest reminder: {summary.within_48h} "
+        f"({_percent(summary.within_48h_share)})",
+        "median h from first reminder to submission: "
+        f"{_hours(summary.median_hours_from_first) or NO_DATA}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_reminder_csv(
+    rows: list[ReminderEffect], summary: ReminderSummary, stream: TextIO
+) -> None:
+    """Write a row per reminded agency and a TOTAL row, as `metrics --reminders --csv`.
+
+    An agency row's within columns are 1 or 0. The TOTAL row has the number
+    of reminded agencies in `reminders`, the median hours from the first
+    reminder in `hours_from_first_reminder`, and the shares as fractions.
+    """
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(REMINDER_CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([
+            row.agency,
+            row.reminders,
+            _hours(row.hours_from_latest),
+            _hours(row.hours_from_first),
+            int(row.within(24)),
+            int(row.within(48)),
+        ])
+    writer.writerow([
+        TOTAL,
+        summary.agencies,
+        "",
+        _hours(summary.median_hours_from_first),
+        _fraction(summary.within_24h_share),
+        _fraction(summary.within_48h_share),
+    ])

@@ -270,8 +270,10 @@ def test_accuracy_query_count(prepared):
 
 def test_metrics_command_table(prepared):
     result = flask(prepared, "metrics", "--period", "2026-03")
-    rows = table_rows(result.stdout)
-    lines = result.stdout.splitlines()
+    # The reminder effect follows the accuracy table after a blank line.
+    accuracy = result.stdout.split("\n\n")[0]
+    rows = table_rows(accuracy)
+    lines = accuracy.splitlines()
     assert result.returncode == 0, result.stderr
     assert rows[0] == ["agency", "values", "flagged", "flagged %",
                        "corrected by deadline %", "confirmed %", "median h to correction"]
@@ -298,7 +300,7 @@ def test_metrics_command_csv(prepared):
 
 def test_metrics_command_one_agency(prepared):
     result = flask(prepared, "metrics", "--period", "2026-03", "--agency", "DINKES")
-    rows = table_rows(result.stdout)
+    rows = table_rows(result.stdout.split("\n\n")[0])
     assert result.returncode == 0, result.stderr
     assert [row[0] for row in rows] == ["agency", "DINKES", "TOTAL"]
     assert rows[1] == EXPECTED_TABLE["DINKES"]

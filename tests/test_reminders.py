@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -15,7 +17,7 @@ from bot.config import load_settings
 from bot.db import get_engine, session_scope
 from bot.periods import expected_agencies
 from bot.reminders import due_reminders, reminder_kind, sweep
-from models import Official, Outbox, Period, Reminder, Report, ReportStatus, Role
+from models import Agency, Official, Outbox, Period, Reminder, Report, ReportStatus, Role
 from tests.flows.chat import Chat, local
 from tests.flows.test_reporting import DINKES_OPERATOR, complete_dinkes_march
 
@@ -383,3 +385,106 @@ def test_english_reminder_says_tomorrow(sqlite_loaded_url):
     assert "E-Monev reminder" in body
     assert "tomorrow" in body
     assert "Sunday, 10 May 2026" in body
+
+
+# --- Reminder effect (flask metrics) ----------------------------------------------
+
+
+def prepare_reminder_effect(db_url: str) -> None:
+    """Record reminders and first submissions for 2026-04 whose figures are known.
+
+    DINKES: reminded 7 May 08:00 and 9 May 08:00, submitted 9 May 20:00, so
+    12 h from the latest reminder and 60 h from the first. DISDIK: reminded
+    7 May 08:00, submitted 9 May 08:00, exactly 48 h. DISTAN: reminded 7 May
+    08:00, submitted 8 May 08:00, exactly 24 h; its reminder of 9 May came
+    after and does not count. DPUPR: reminded, never submitted. DINSOS:
+    submitted without a reminder. A supervisor's escalation does not count.
+    """
+    reminders = {
+        "+6281200000001": ["2026-05-07 08:00", "2026-05-09 08:00"],
+        "+6281200000003": ["2026-05-07 08:00"],
+        "+6281200000006": ["2026-05-07 08:00", "2026-05-09 08:00"],
+        "+6281200000004": ["2026-05-07 08:00"],
+        "+6281200000025": ["2026-05-13 08:00"],
+    }
+    submissions = {
+        "DINKES": "2026-05-09 20:00",
+        "DISDIK": "2026-05-09 08:00",
+        "DISTAN": "2026-05-08 08:00",
+        "DINSOS": "2026-05-08 10:00",
+    }
+    with session_scope(get_engine(db_url)) as session:
+        period = session.exec(select(Period).where(Period.code == APRIL)).one()
+        for phone, moments in reminders.items():
+            official = session.exec(select(Official).where(Official.phone == phone)).one()
+            kind = "escalate-3" if official.role != Role.OPERATOR else None
+            for number, moment in enumerate(moments):
+                session.add(Reminder(
+                    official_id=official.id, period_id=period.id,
+                    kind=kind or f"test-{number}", deadline=period.deadline,
+                    created_at=local(moment),
+                ))
+        for code, moment in submissions.items():
+            agency = session.exec(select(Agency).where(Agency.code == code)).one()
+            session.add(Report(
+                agency_id=agency.id, period_id=period.id, status=ReportStatus.SUBMITTED,
+                first_submitted_at=local(moment), submitted_at=local(moment),
+                on_time=True, submission_count=1,
+            ))
+
+
+def _metrics(db_url: str, *arguments: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "DATABASE_URL": db_url}
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "REDIS_URL"):
+        environment.pop(name, None)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "metrics",
+         "--period", APRIL, *arguments],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_reminder_effect_figures(loaded_db_url):
+    from bot.metrics import reminder_effect
+
+    prepare_reminder_effect(loaded_db_url)
+    with Session(get_engine(loaded_db_url)) as session:
+        period = session.exec(select(Period).where(Period.code == APRIL)).one()
+        rows, summary = reminder_effect(session, period)
+    by_agency = {row.agency: row for row in rows}
+    assert set(by_agency) == {"DINKES", "DISDIK", "DISTAN", "DPUPR"}
+    assert (by_agency["DINKES"].reminders, by_agency["DINKES"].hours_from_latest,
+            by_agency["DINKES"].hours_from_first) == (2, 12.0, 60.0)
+    assert by_agency["DISDIK"].hours_from_latest == 48.0
+    assert (by_agency["DISTAN"].reminders, by_agency["DISTAN"].hours_from_latest) == (1, 24.0)
+    assert by_agency["DPUPR"].hours_from_latest is None
+    assert summary.agencies == 4
+    assert summary.within_24h == 2
+    assert summary.within_48h == 3
+    assert summary.within_24h_share == 0.5
+    assert summary.within_48h_share == 0.75
+    assert summary.median_hours_from_first == 48.0
+
+
+def test_metrics_command_prints_reminder_effect(sqlite_loaded_url):
+    prepare_reminder_effect(sqlite_loaded_url)
+    result = _metrics(sqlite_loaded_url)
+    reminder_part = result.stdout.split("\n\n", 1)[1]
+    assert result.returncode == 0, result.stderr
+    assert "reminded agencies: 4" in reminder_part
+    assert "submitted within 24 h of the latest reminder: 2 (50.0%)" in reminder_part
+    assert "submitted within 48 h of the latest reminder: 3 (75.0%)" in reminder_part
+    assert "median h from first reminder to submission: 48.0" in reminder_part
+
+
+def test_metrics_command_reminder_csv(sqlite_loaded_url):
+    prepare_reminder_effect(sqlite_loaded_url)
+    result = _metrics(sqlite_loaded_url, "--reminders", "--csv")
+    rows = {row[0]: row for row in csv.reader(io.StringIO(result.stdout))}
+    assert result.returncode == 0, result.stderr
+    assert rows["agency"] == ["agency", "reminders", "hours_from_latest_reminder",
+                              "hours_from_first_reminder", "within_24h", "within_48h"]
+    assert rows["DINKES"] == ["DINKES", "2", "12.0", "60.0", "1", "1"]
+    assert rows["DISDIK"] == ["DISDIK", "1", "48.0", "48.0", "0", "1"]
+    assert rows["DPUPR"] == ["DPUPR", "1", "", "", "0", "0"]
+    assert rows["TOTAL"] == ["TOTAL", "4", "", "48.0", "0.5000", "0.7500"]
