@@ -13,10 +13,12 @@ from rq import Queue
 from sqlmodel import Session, select
 
 from bot.config import Settings
+from bot.contacts import record_inbound
 from bot.db import get_engine, session_scope
 from bot.outbound import deliver, queue_message
 from bot.queue import QUEUE_NAME
 from models import Contact, Official, Outbox, OutboxStatus
+from models.types import utcnow
 from tests.e2e.conftest import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER
 from tests.support.servers import signed_post
 
@@ -39,6 +41,8 @@ def send_through_double(db_url: str, api_url: str, count: int) -> list[str]:
         official = session.exec(
             select(Official).where(Official.phone == DINKES_OPERATOR)
         ).one()
+        # An inbound message now opens the 24-hour window, so free text may go out.
+        record_inbound(session, official.id, utcnow())
         ids = [
             queue_message(session, settings, official, f"Pengingat {n}.", NOW)[0].id
             for n in range(count)
