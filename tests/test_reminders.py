@@ -288,6 +288,13 @@ def test_utc_instant_is_read_in_regency_time(loaded_db_url):
         ("EMONEV_REMINDER_EVERY_DAYS_AFTER", "0"),
         ("EMONEV_REMINDER_MAX_DAYS_AFTER", "dua"),
         ("EMONEV_SWEEP_INTERVAL", "0"),
+        ("EMONEV_QUIET_HOURS", "21-07"),
+        ("EMONEV_QUIET_HOURS", "25:00-07:00"),
+        ("EMONEV_SKIP_DAYS_OFF", "kadang"),
+        ("EMONEV_DAILY_MESSAGE_CAP", "0"),
+        ("EMONEV_DAILY_MESSAGE_CAP", "51"),
+        ("EMONEV_CONVERSATION_IDLE_MINUTES", "0"),
+        ("EMONEV_ESCALATE_DAYS_AFTER", "367"),
     ],
 )
 def test_invalid_reminder_setting_rejected(name, value):
