@@ -27,7 +27,7 @@ from bot import reminders
 from bot.config import Settings
 from bot.contacts import contact_of, opt_in, opt_out
 from bot.i18n import long_date
-from bot.intents import parse_snooze
+from bot.intents import Intent, parse_snooze, step_command
 from bot.outbound import queue_message
 from bot.parsing import normalise, parse_yes_no
 from bot.periods import latest_ended
@@ -101,15 +101,23 @@ def stop_hint(ctx: Context) -> None:
 # Snooze
 
 
-def last_reminder_at(session: Session, official_id: int) -> datetime | None:
-    """Return when the official's last proactive message went out, if it was a reminder.
+def last_reminder_at(
+    session: Session, official_id: int, now: datetime
+) -> datetime | None:
+    """Return when the official's last proactive message went out, if it was a
+    reminder within `REMINDER_REPLY_WINDOW` before `now`.
 
     A row counts as a reminder by its outbox kind or by a reminder record
     that points to it.
     """
+    # NOTE: `outbox` has no index on official_id, so this scans the rows of
+    # the last hours on every message that reaches it.
     row = session.exec(
         select(Outbox)
-        .where(Outbox.official_id == official_id)
+        .where(
+            Outbox.official_id == official_id,
+            Outbox.created_at >= now - REMINDER_REPLY_WINDOW,
+        )
         .order_by(Outbox.created_at.desc(), Outbox.id.desc())
     ).first()
     if row is None:
@@ -131,8 +139,8 @@ def snooze_after_reminder(
     caller passes the last change of an open question, so that an answer to
     the question is never taken for a snooze. Returns True when handled.
     """
-    sent_at = last_reminder_at(ctx.session, ctx.official.id)
-    if sent_at is None or ctx.now - sent_at > REMINDER_REPLY_WINDOW:
+    sent_at = last_reminder_at(ctx.session, ctx.official.id, ctx.now)
+    if sent_at is None:
         return False
     if since is not None and sent_at <= since:
         return False
@@ -203,6 +211,8 @@ def confirm_reminders(ctx: Context, text: str) -> str | None:
     from flows.router import dispatch
 
     decision = parse_yes_no(text)
+    if step_command(text) == Intent.CANCEL:
+        decision = False
     data = dict(ctx.data)
     ctx.finish()
     if decision is None:

@@ -447,6 +447,15 @@ def test_request_declined_sends_nothing(loaded_db_url):
     assert outbox_rows(loaded_db_url) == []
 
 
+def test_stop_at_confirmation_cancels(loaded_db_url):
+    chat = Chat(loaded_db_url, SUPERVISOR, at="2026-04-13 08:06")
+    chat.send("kirim pengingat ke yg belum maret")
+    reply = chat.send("stop")
+    assert reply.startswith("Baik, pengingat tidak dikirim.")
+    assert outbox_rows(loaded_db_url) == []
+    assert contact(loaded_db_url, SUPERVISOR).opted_out_at is None
+
+
 def test_request_names_opted_out_operator(loaded_db_url):
     Chat(loaded_db_url, "+6281200000007", at="2026-04-12 10:00").send("berhenti")
     chat = Chat(loaded_db_url, SUPERVISOR, at="2026-04-13 08:06")
