@@ -28,6 +28,7 @@ from rq.job import Job
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from bot.contacts import record_inbound
 from bot.db import get_engine, session_scope
 from models import (
     Agency,
@@ -105,7 +106,11 @@ def product_env(db_url: str, redis_url: str, api_url: str) -> dict[str, str]:
 
 
 def seed_april(db_url: str) -> None:
-    """Submit one agency's 2026-04 report, start another's, deactivate one operator."""
+    """Submit one agency's 2026-04 report, start another's, deactivate one operator.
+
+    Every operator wrote to the bot the evening before, so the reminders fall
+    inside WhatsApp's 24-hour window and go out as free text.
+    """
     with session_scope(get_engine(db_url)) as session:
         period = session.exec(select(Period).where(Period.code == PERIOD)).one()
         submitted = session.exec(
@@ -124,6 +129,11 @@ def seed_april(db_url: str) -> None:
             .where(Official.phone == INACTIVE_OPERATOR)
             .values(active=False)
         )
+        evening = datetime(2026, 5, 6, 12, 0, tzinfo=timezone.utc)
+        for official_id in session.exec(
+            select(Official.id).where(Official.role == Role.OPERATOR)
+        ).all():
+            record_inbound(session, official_id, evening)
 
 
 def due_officials(db_url: str) -> dict[int, str]:
@@ -417,7 +427,8 @@ def test_concurrent_sweeps_send_once(
         command.communicate(timeout=COMMAND_TIMEOUT_SECONDS) for command in commands
     ]
 
-    worker = WorkerProcess(env, tmp_path / "worker.log")
+    # On the sweep's clock, so the operators' 24-hour window is still open.
+    worker = WorkerProcess(env, tmp_path / "worker.log", faketime=FAKETIME)
     try:
         statuses = wait_for_all_sent(loaded_db_url, worker)
     finally:
