@@ -19,6 +19,9 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/python scripts/run_dev.py
 
+# One pytest worker per core; `make test PYTEST_ARGS=-n0` runs in one process.
+PYTEST_ARGS ?= -n auto
+
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
