@@ -167,12 +167,10 @@ def _report(
             recipient.language, "unreachable.notice",
             name=official.name, agency=agency_name, phone=mask(official.phone),
         )
-        # NOTE: the kind is set on the returned rows because queue_message
-        # takes no kind argument yet.
-        for row in queue_message(session, settings, recipient, body, now):
-            row.kind = OUTBOX_KIND
-            session.add(row)
-            rows.append(row)
+        rows.extend(queue_message(
+            session, settings, recipient, body, now, kind=OUTBOX_KIND,
+            variables={"1": official.name, "2": agency_name},
+        ))
     session.flush()
     if recipients:
         logger.warning(

@@ -130,6 +130,12 @@ class OutboxStatus(StrEnum):
 class Outbox(SQLModel, table=True):
     """A proactive message, written in the transaction that causes it."""
 
+    __table_args__ = (
+        # Serves "what was this official last sent": the daily cap and the
+        # check whether a reply answers a reminder.
+        Index("ix_outbox_official_created", "official_id", "created_at"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     official_id: int | None = Field(default=None, foreign_key="official.id")
     phone: str = Field(max_length=20)
