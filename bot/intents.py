@@ -52,7 +52,7 @@ COMMAND_WORDS = {
     Intent.MISSING: ("belum", "blm", "missing"),
     Intent.HELP: ("bantuan", "help", "tolong", "panduan", "?"),
     Intent.MENU: ("menu",),
-    Intent.CANCEL: ("batal", "batalkan", "cancel", "stop"),
+    Intent.CANCEL: ("batal", "batalkan", "cancel", "stop", "berhenti"),
     Intent.SKIP: ("lewati", "lewat", "lwt", "skip"),
     Intent.BACK: ("kembali", "back", "balik", "sebelumnya"),
     Intent.DEADLINE: ("batas", "deadline", "tenggat"),

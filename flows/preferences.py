@@ -129,6 +129,9 @@ def last_reminder_at(
     return row.created_at if linked is not None else None
 
 
+MAX_SNOOZE = timedelta(days=3)
+
+
 def snooze_after_reminder(
     ctx: Context, text: str, since: datetime | None = None
 ) -> bool:
@@ -147,6 +150,8 @@ def snooze_after_reminder(
     until = parse_snooze(text, local_now)
     if until is None:
         return False
+    # `999 jam lagi` would silence a whole period: three days at most.
+    until = min(until, local_now + MAX_SNOOZE)
     until = after_quiet_hours(ctx.settings, until)
     contact = contact_of(ctx.session, ctx.official.id, lock=True)
     contact.snoozed_until = until

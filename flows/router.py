@@ -9,9 +9,9 @@ from bot.i18n import period_label
 from bot.parsing import parse_period
 from bot.periods import resolve
 from flows import menu, preferences, reporting, status, verification
-from flows.report_questions import ReportLocked
+from flows.report_questions import ReportLocked, State
 from flows.context import Context
-from models import ConversationStatus, Periodicity
+from models import ConversationStatus, Indicator, IndicatorType, Periodicity
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def handle_text(ctx: Context, text: str) -> None:
         and conversation.flow != menu.FLOW
     )
     try:
-        if in_question and preferences.snooze_after_reminder(
+        if in_question and not _free_text_open(ctx) and preferences.snooze_after_reminder(
             ctx, text, since=conversation.updated_at
         ):
             next_state = conversation.state
@@ -72,10 +72,30 @@ def handle_text(ctx: Context, text: str) -> None:
     _settle(ctx, next_state)
 
 
+def _free_text_open(ctx: Context) -> bool:
+    """Tell whether the open question takes free text, where `besok` is an answer.
+
+    A free-text question, a check of a doubtful value (`tetap <alasan>`) and a
+    supervisor's note all read whatever the official writes.
+    """
+    conversation = ctx.conversation
+    if conversation.flow == verification.FLOW:
+        return True
+    if conversation.flow != reporting.FLOW:
+        return False
+    if conversation.state in (State.CHECK, State.CONFIRM_SUM):
+        return True
+    current = conversation.data.get("current")
+    if conversation.state != State.ANSWER or current is None:
+        return False
+    indicator = ctx.session.get(Indicator, current)
+    return indicator is not None and indicator.type == IndicatorType.TEXT
+
+
 def _cancelled_by_stop(text: str) -> bool:
-    """Tell whether `text` is a cancel typed as `stop`, which idle means opt-out."""
+    """Tell whether `text` is a cancel typed as `stop` or `berhenti`, which idle mean opt-out."""
     words = text.strip().lower().split()
-    return bool(words) and words[0].strip(".,!") == "stop" and (
+    return bool(words) and words[0].strip(".,!") in ("stop", "berhenti") and (
         step_command(text) == Intent.CANCEL
     )
 

@@ -35,6 +35,7 @@ from models import (
 )
 from tests.flows.chat import JAKARTA, Chat, local
 from tests.flows.seed import seed_report
+from tests.flows.test_reporting import stored
 
 MUARA_PADANG_OPERATOR = "+6281200000023"
 DINKES_OPERATOR = "+6281200000001"
@@ -155,7 +156,29 @@ def test_recognise_preferences(text, intent, rest):
 
 def test_stop_in_question_stays_cancel():
     assert step_command("stop") == Intent.CANCEL
-    assert step_command("berhenti") is None
+    assert step_command("berhenti") == Intent.CANCEL
+
+
+def test_berhenti_at_text_question_is_not_an_answer(sqlite_loaded_url):
+    chat = Chat(sqlite_loaded_url, "+6281200000001", at="2026-04-06 09:00")
+    chat.send("lapor maret")
+    for answer in ("18 M", "15", "40"):
+        chat.send(answer)
+    reply = chat.send("berhenti")
+    assert "RFK-MASALAH" not in stored(sqlite_loaded_url, "DINKES", "2026-03")
+    assert "mulai" in reply or "berhenti" in reply
+
+
+def test_snooze_word_in_free_text_answer_is_kept(sqlite_loaded_url):
+    chat = Chat(sqlite_loaded_url, "+6281200000023", at="2026-05-07 07:00")
+    chat.send("lapor april")
+    for answer in ("1,2 M", "40", "5"):
+        chat.send(answer)
+    with Session(get_engine(sqlite_loaded_url)) as session, session.begin():
+        sweep(session, load_settings({"DATABASE_URL": sqlite_loaded_url}), local("2026-05-07 08:00"))
+    chat.send("dana DAK baru cair besok", at="2026-05-07 08:10")
+    values = stored(sqlite_loaded_url, "KEC-MUARAPADANG", "2026-04")
+    assert values["RFK-MASALAH"].text == "dana DAK baru cair besok"
 
 
 def contact(db_url: str, phone: str) -> Contact | None:
