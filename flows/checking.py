@@ -65,7 +65,12 @@ MONTHLY = re.compile(
 )
 # `kumulatif, bukan per bulan`: the figure is the cumulative one after all.
 NOT_MONTHLY = re.compile(r"\bbukan\s+(?:per\s*bulan|bulanan|monthly)\b|\bnot\s+monthly\b")
-_CONNECTORS = re.compile(r"^[\s,.;:&+/-]*(?:dan|serta|and|&)?[\s,.;:&+/-]*|[\s,.;:&+/-]*(?:dan|serta|and|&)?[\s,.;:&+/-]*$")
+# Joining words and punctuation around a value. A dash right before a digit
+# is a minus sign and stays, so `subkeg -3` is rejected rather than read as 3.
+_CONNECTORS = re.compile(
+    r"^(?:[\s,.;:&+/]|-(?!\s*\d))*(?:dan|serta|and|&)?(?:[\s,.;:&+/]|-(?!\s*\d))*"
+    r"|[\s,.;:&+/-]*(?:dan|serta|and|&)?[\s,.;:&+/-]*$"
+)
 
 
 # --- several values in one message ----------------------------------------------
@@ -390,7 +395,9 @@ def _keep(ctx: Context, reason: str) -> str:
             review.confirm(ctx.session, flag, report, ctx.official, reason, ctx.now)
     ctx.say("check.kept", reason=reason[:200])
     still = [fid for fid in ctx.data.get("checking", []) if _is_open(ctx, fid)]
-    update_data(ctx, checking=still)
+    # A rejected retype of a value the official has just kept is no longer owed.
+    pending = [i for i in ctx.data.get("pending", []) if i not in kept_targets]
+    update_data(ctx, checking=still, pending=pending)
     if still or ctx.data.get("pending"):
         lines = "\n".join(f"{n}. {line}" for n, line in enumerate(_doubt_lines(ctx), 1))
         ask = ctx.text("check.ask" if still else "check.ask_value")

@@ -408,3 +408,21 @@ def test_locked_periods_are_not_offered(loaded_db_url):
     assert "Maret 2026" in reply
     assert "Februari 2026" not in reply
     assert "Januari 2026" not in reply
+
+
+def test_minus_sign_before_a_named_value_is_kept(loaded_db_url):
+    chat = Chat(loaded_db_url, "+6281200000001", at="2026-04-06 09:00")
+    chat.send("lapor maret")
+    chat.send("keuangan 18 M fisik 15 subkeg -3")
+    assert "RFK-SUBKEG" not in stored(loaded_db_url, "DINKES", "2026-03")
+
+
+def test_keeping_a_value_drops_its_rejected_retype(loaded_db_url):
+    dinkes_february(loaded_db_url)
+    chat = Chat(loaded_db_url, "+6281200000001", at="2026-04-08 09:00")
+    chat.send("lapor maret")
+    chat.send("keuangan 300 jt")
+    assert "huruf O" in chat.send("keuangan 9O M")
+    reply = chat.send("tetap realisasi turun krn koreksi SP2D")
+    assert "huruf O" not in reply
+    assert "2/7" in reply
