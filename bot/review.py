@@ -169,17 +169,8 @@ def confirm(
     reason: str, now: datetime,
 ) -> None:
     """Keep the flagged value with a reason; a supervisor's flag then waits."""
-    flag.resolution = Resolution.CONFIRMED
     flag.reason = reason[:600]
-    flag.resolved_at = now
-    flag.resolved_by_id = official.id
-    flag.status = (
-        FlagStatus.ANSWERED if flag.source == FlagSource.SUPERVISOR else FlagStatus.CLOSED
-    )
-    session.add(flag)
-    record(session, report, EventKind.CONFIRMED, official=official, now=now,
-           indicator_id=flag.indicator_id, flag=flag, note=reason)
-    _after_answer(session, report, flag, now)
+    _answer(session, flag, report, official, Resolution.CONFIRMED, now, note=reason)
 
 
 def corrected(
@@ -187,13 +178,28 @@ def corrected(
     now: datetime,
 ) -> None:
     """Mark a supervisor's flag answered by a new value."""
-    flag.resolution = Resolution.CORRECTED
+    _answer(session, flag, report, official, Resolution.CORRECTED, now)
+
+
+def _answer(
+    session: Session, flag: ValueFlag, report: Report, official: Official,
+    resolution: str, now: datetime, note: str | None = None,
+) -> None:
+    """Record the official's answer to a flag and its event.
+
+    A rule's flag closes with the answer; a supervisor's flag waits for the
+    supervisor's decision.
+    """
+    flag.resolution = resolution
     flag.resolved_at = now
     flag.resolved_by_id = official.id
-    flag.status = FlagStatus.ANSWERED
+    flag.status = (
+        FlagStatus.ANSWERED if flag.source == FlagSource.SUPERVISOR else FlagStatus.CLOSED
+    )
     session.add(flag)
-    record(session, report, EventKind.CORRECTED, official=official, now=now,
-           indicator_id=flag.indicator_id, flag=flag)
+    kind = EventKind.CONFIRMED if resolution == Resolution.CONFIRMED else EventKind.CORRECTED
+    record(session, report, kind, official=official, now=now,
+           indicator_id=flag.indicator_id, flag=flag, note=note)
     _after_answer(session, report, flag, now)
 
 
