@@ -228,7 +228,7 @@ def _no_consent_reason(contact: Contact | None) -> str:
 
 
 def _is_continuation(session: Session, row: Outbox) -> bool:
-    """Whether `row` is a later part of a message that queue_message split."""
+    """Tell whether `row` is a later part of a message that queue_message split."""
     same_variables = (
         Outbox.variables.is_(None) if row.variables is None
         else Outbox.variables == row.variables
@@ -248,7 +248,7 @@ def _is_continuation(session: Session, row: Outbox) -> bool:
 def _over_daily_limit(
     session: Session, settings: Settings, row: Outbox, now: datetime
 ) -> bool:
-    """Whether a template to `row.phone` would pass today's limit of recipients.
+    """Tell whether a template to `row.phone` would pass today's limit of recipients.
 
     Counts the distinct numbers sent a template since local midnight; a
     number already among them does not count again.
@@ -515,7 +515,7 @@ def _is_network_error(exc: Exception) -> bool:
 
 
 def _request_may_have_arrived(exc: Exception) -> bool:
-    """Whether Twilio may have received the request that raised `exc`.
+    """Tell whether Twilio may have received the request that raised `exc`.
 
     A refused or timed-out connection sent nothing; a read timeout or a
     connection lost after sending may have left a message at Twilio.

@@ -291,7 +291,7 @@ def _ok(ctx: Context, indicator_id: int) -> str:
 
 
 def finish_check(ctx: Context, filled: list[int]) -> str:
-    """All doubts settled: confirm the values and go on with the questions."""
+    """Confirm the values once every doubt is settled, and go on with the questions."""
     if filled:
         ctx.replies.append(" • ".join(_ok(ctx, i) for i in filled))
     update_data(ctx, checking=None, pending=[], filled=[], targets={}, errors={},

@@ -13,7 +13,7 @@ from models.types import ExactDecimal, UTCDateTime, utcnow
 
 
 class ReportStatus(StrEnum):
-    """Where a report stands: draft, submitted, then through review.
+    """The state of a report: draft, submitted, then through review.
 
     A supervisor's flag moves a submitted report to `needs_correction`; the
     official's answer to `corrected`; the supervisor's approval of the last
