@@ -463,7 +463,9 @@ def correct(ctx: Context, text: str) -> str | None:
         if flag.resolved_by_id is not None and flag.resolved_by_id != ctx.official.id:
             colleague = ctx.session.get(Official, flag.resolved_by_id)
             ctx.say("review.already_answered", name=colleague.name if colleague else "-")
-            return offer_pending(ctx)
+            if interrupting_command(text) is None:
+                return offer_pending(ctx)
+        # A command such as `status` is carried out, not swallowed.
         return dispatch(ctx, text)
     interruption = interrupting_command(text)
     if interruption == Intent.CORRECTIONS:

@@ -426,3 +426,16 @@ def test_keeping_a_value_drops_its_rejected_retype(loaded_db_url):
     reply = chat.send("tetap realisasi turun krn koreksi SP2D")
     assert "huruf O" not in reply
     assert "2/7" in reply
+
+
+def test_colleague_command_after_answered_note_runs(loaded_db_url):
+    seed_report(loaded_db_url, "DINKES", "2026-03",
+                {"RFK-KEU": 18_000_000_000, "RFK-FIS": 15, "RFK-SUBKEG": 40,
+                 "ADM-LAPKEU": "Sudah", "PBJ-STATUS": "Kontrak"},
+                submitted_at="2026-04-07 10:00")
+    Chat(loaded_db_url, SUPERVISOR, at="2026-04-09 08:30").send(
+        "tandai dinkes fisik maret, terlalu rendah")
+    Chat(loaded_db_url, "+6281200000001", at="2026-04-09 08:40").send("21")
+    reply = Chat(loaded_db_url, "+6281200000002", at="2026-04-09 08:45").send("status")
+    assert "sudah dijawab" in reply
+    assert "Maret 2026" in reply
