@@ -76,7 +76,8 @@ def main() -> int:
         f"\nE-Monev is running on http://{HOST}:{PORT} (web, worker, scheduler).\n"
         "Chat as the Dinkes operator from another terminal:\n"
         f"  .venv/bin/flask --app app chat --phone +6281200000001{url_option}\n"
-        "Export a period:  .venv/bin/flask --app app export --period 2026-03\n"
+        "Export a period:  .venv/bin/flask --app app export --period CODE "
+        "(codes in data/sample/periods.csv)\n"
         "Press Ctrl-C to stop.\n",
         flush=True,
     )
