@@ -24,10 +24,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from bot.cli import register_commands
     from bot.health import bp as health_bp
+    from bot.web.dashboard import bp as dashboard_bp
     from bot.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(dashboard_bp)
     register_commands(app)
 
     if not settings.verify_signatures:
