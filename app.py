@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings: Settings = load_settings(test_config)
     app = Flask(__name__, instance_relative_config=True)
     app.config["SETTINGS"] = settings
+    app.config.update(_session_config(settings))
     app.config.update(settings.extra)
     _configure_logging()
 
@@ -37,7 +38,25 @@ def create_app(test_config: dict | None = None) -> Flask:
             "app: TWILIO_AUTH_TOKEN is not set, so webhook signatures are NOT "
             "checked; this is allowed in development only"
         )
+    if not settings.SECRET_KEY:
+        logger.warning(
+            "app: SECRET_KEY is not set, so dashboard sessions are signed with the "
+            "published development key; this is allowed in development only"
+        )
     return app
+
+
+def _session_config(settings: Settings) -> dict:
+    """Return Flask's settings for the dashboard's signed session cookie."""
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "SESSION_COOKIE_NAME": "emonev_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Production serves the dashboard over HTTPS only.
+        "SESSION_COOKIE_SECURE": settings.production,
+        "PERMANENT_SESSION_LIFETIME": settings.dashboard_session_lifetime,
+    }
 
 
 def _configure_logging() -> None:

@@ -6,7 +6,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field, fields
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +20,15 @@ PRODUCTION_REQUIRED = (
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
     "TWILIO_WHATSAPP_FROM",
+    # Signs the dashboard's session cookies and keys the sign-in code hashes.
+    "SECRET_KEY",
 )
+# Used when SECRET_KEY is unset outside production, so that development
+# sessions survive a restart. Anyone can forge cookies signed with it.
+DEVELOPMENT_SECRET_KEY = "emonev-development-only-secret-key-do-not-deploy"
+# Flask signs cookies with HMAC-SHA1 through itsdangerous: a shorter key is
+# guessable, so production needs at least this many characters.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -75,6 +83,12 @@ class Settings:
     # Agencies still missing this many days after a deadline are listed in a
     # digest to supervisors and admins.
     EMONEV_ESCALATE_DAYS_AFTER: str = "3"
+    # The dashboard: the key that signs session cookies and sign-in code
+    # hashes, how long a sign-in code sent by WhatsApp stays valid, and how
+    # long a signed-in session lasts.
+    SECRET_KEY: str = ""
+    EMONEV_SIGNIN_CODE_MINUTES: str = "10"
+    EMONEV_DASHBOARD_SESSION_HOURS: str = "12"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -136,6 +150,19 @@ class Settings:
     @property
     def escalate_days_after(self) -> int:
         return int(self.EMONEV_ESCALATE_DAYS_AFTER)
+
+    @property
+    def secret_key(self) -> str:
+        """Return SECRET_KEY, or the fixed development key when it is unset."""
+        return self.SECRET_KEY or DEVELOPMENT_SECRET_KEY
+
+    @property
+    def signin_code_lifetime(self) -> timedelta:
+        return timedelta(minutes=int(self.EMONEV_SIGNIN_CODE_MINUTES))
+
+    @property
+    def dashboard_session_lifetime(self) -> timedelta:
+        return timedelta(hours=int(self.EMONEV_DASHBOARD_SESSION_HOURS))
 
     @property
     def templates(self) -> dict[str, str]:
@@ -211,6 +238,7 @@ def validate(settings: Settings) -> None:
     validate_proactive(settings)
     validate_locking(settings)
     validate_delivery(settings)
+    validate_dashboard(settings)
     if settings.production:
         missing = [name for name in PRODUCTION_REQUIRED if not getattr(settings, name)]
         if missing:
@@ -371,6 +399,33 @@ def validate_delivery(settings: Settings) -> None:
                 "expected HX followed by 32 hexadecimal digits, as shown in "
                 "Twilio's Content Template Builder."
             )
+
+
+# A code valid for more than an hour is easier to steal from a notification
+# on a locked phone than it is useful.
+MAX_SIGNIN_CODE_MINUTES = 60
+# A session longer than a week outlives a lost phone by too much.
+MAX_DASHBOARD_SESSION_HOURS = 168
+
+
+def validate_dashboard(settings: Settings) -> None:
+    """Raise ConfigError naming the dashboard setting that is invalid and why."""
+    _validate_whole_numbers(settings, {
+        "EMONEV_SIGNIN_CODE_MINUTES": (1, MAX_SIGNIN_CODE_MINUTES),
+        "EMONEV_DASHBOARD_SESSION_HOURS": (1, MAX_DASHBOARD_SESSION_HOURS),
+    })
+    if settings.production and 0 < len(settings.SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY has {len(settings.SECRET_KEY)} characters, fewer than the "
+            f"{MIN_SECRET_KEY_LENGTH} production needs. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    if settings.production and settings.SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise ConfigError(
+            "SECRET_KEY is the published development key, with which anyone can "
+            "sign a session cookie. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
 
 
 def validate_api_url(url: str) -> None:

@@ -40,6 +40,7 @@ from models.reporting import (
     ReportStatus,
     ReportValue,
 )
+from models.signin import SigninCode, SigninThrottle
 
 __all__ = [
     "NUMERIC_TYPES",
@@ -74,6 +75,8 @@ __all__ = [
     "Role",
     "Rule",
     "RuleKind",
+    "SigninCode",
+    "SigninThrottle",
     "ValueChange",
     "ValueFlag",
 ]

@@ -20,6 +20,7 @@ PRODUCTION = {
     "TWILIO_ACCOUNT_SID": "AC" + "c0nf1g00" * 4,
     "TWILIO_AUTH_TOKEN": "config-test-token",
     "TWILIO_WHATSAPP_FROM": "+14155238886",
+    "SECRET_KEY": "config-test-secret-key-0123456789abcdef",
 }
 
 
