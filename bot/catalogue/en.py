@@ -431,4 +431,10 @@ TEXTS = {
     "check.product": (
         "*{label} {value}* is far from {expression} = {product} ({difference} apart)."
     ),
+    # Dashboard sign-in code (bot/web/signin.py), sent by WhatsApp on request
+    "signin.code": (
+        "Your E-Monev dashboard sign-in code: *{code}*\n"
+        "It is valid for {minutes} minutes and works once. "
+        "Do not share this code with anyone."
+    ),
 }

@@ -450,4 +450,10 @@ TEXTS = {
     "check.product": (
         "*{label} {value}* jauh dari {expression} = {product} (selisih {difference})."
     ),
+    # Dashboard sign-in code (bot/web/signin.py), sent by WhatsApp on request
+    "signin.code": (
+        "Kode masuk dasbor E-Monev: *{code}*\n"
+        "Berlaku {minutes} menit dan hanya sekali pakai. "
+        "Jangan berikan kode ini kepada siapa pun."
+    ),
 }
