@@ -33,6 +33,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dashboard_bp)
     register_commands(app)
 
+    # The WhatsApp simulator signs webhook requests for anyone who can reach
+    # it, so production never serves it.
+    if settings.EMONEV_ENV == "development":
+        from bot.web.simulator import bp as simulator_bp
+
+        app.register_blueprint(simulator_bp)
+
     if not settings.verify_signatures:
         logger.warning(
             "app: TWILIO_AUTH_TOKEN is not set, so webhook signatures are NOT "

@@ -1,0 +1,218 @@
+// The development WhatsApp simulator. The chat page posts each message to the
+// app's real webhook with the form fields Twilio sends, shows the TwiML reply,
+// and polls the outbox for proactive messages. The list page filters the
+// officials as one types.
+"use strict";
+
+const POLL_INTERVAL_MS = 2000;
+
+document.addEventListener("DOMContentLoaded", () => {
+  const filter = document.getElementById("official-filter");
+  if (filter) {
+    setUpFilter(filter);
+  }
+  const chat = document.getElementById("chat");
+  if (chat) {
+    setUpChat(chat);
+  }
+});
+
+function setUpFilter(input) {
+  const items = document.querySelectorAll("#official-list li");
+  input.addEventListener("input", () => {
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    for (const item of items) {
+      item.hidden = !words.every((word) => item.dataset.search.includes(word));
+    }
+  });
+}
+
+function setUpChat(chat) {
+  const page = JSON.parse(chat.dataset.page);
+  const list = document.getElementById("messages");
+  const form = document.getElementById("composer");
+  const textBox = document.getElementById("message-text");
+  const button = document.getElementById("send");
+  // Outbox ids already on the page: a row is shown once even when two polls
+  // return it. TwiML replies are not outbox rows, so they never repeat here.
+  const shownOutboxIds = new Set();
+  let lastOutboxId = page.lastOutboxId;
+  let polling = false;
+  let pollFailed = false;
+
+  for (const bubble of list.querySelectorAll(".bubble")) {
+    const body = bubble.querySelector(".body");
+    showFormatted(body, body.textContent);
+    if (bubble.dataset.outboxId) {
+      shownOutboxIds.add(Number(bubble.dataset.outboxId));
+    }
+  }
+  scrollToEnd();
+
+  function scrollToEnd() {
+    chat.scrollTop = chat.scrollHeight;
+  }
+
+  function addBubble(classes, text, meta, outboxId) {
+    const bubble = document.createElement("li");
+    bubble.className = `bubble ${classes}`;
+    if (outboxId !== undefined) {
+      bubble.dataset.outboxId = String(outboxId);
+    }
+    const body = document.createElement("p");
+    body.className = "body";
+    showFormatted(body, text);
+    const caption = document.createElement("p");
+    caption.className = "meta";
+    caption.textContent = meta;
+    bubble.append(body, caption);
+    list.append(bubble);
+    scrollToEnd();
+  }
+
+  async function poll() {
+    if (polling) {
+      return;
+    }
+    polling = true;
+    try {
+      const response = await fetch(`${page.outboxUrl}?after=${lastOutboxId}`, {
+        cache: "no-store",
+      });
+      if (!response.ok) {
+        throw new Error(`the outbox answered HTTP ${response.status}`);
+      }
+      const { messages } = await response.json();
+      for (const message of messages) {
+        lastOutboxId = Math.max(lastOutboxId, message.id);
+        if (shownOutboxIds.has(message.id)) {
+          continue;
+        }
+        shownOutboxIds.add(message.id);
+        const meta = `${message.kind} · ${message.status} · ${message.time}`;
+        addBubble("bot proactive", message.body, meta, message.id);
+      }
+      pollFailed = false;
+    } catch (error) {
+      // One notice per outage, not one every few seconds.
+      if (!pollFailed) {
+        addBubble("error", `Gagal memuat pesan proaktif: ${error.message}`, nowText());
+      }
+      pollFailed = true;
+    } finally {
+      polling = false;
+    }
+  }
+
+  async function signature(url, params) {
+    const response = await fetch(page.signUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ url, params }),
+    });
+    const answer = await response.json();
+    if (!response.ok) {
+      throw new Error(`signing failed (HTTP ${response.status}): ${answer.error}`);
+    }
+    return answer.signature;
+  }
+
+  async function postToWebhook(text) {
+    const sid = newMessageSid();
+    const params = {
+      ...page.form,
+      Body: text,
+      MessageSid: sid,
+      SmsMessageSid: sid,
+      SmsSid: sid,
+    };
+    const url = new URL(page.webhookPath, window.location.href).href;
+    const headers = {};
+    if (page.signRequests) {
+      headers["X-Twilio-Signature"] = await signature(url, params);
+    }
+    const response = await fetch(url, {
+      method: "POST",
+      headers,
+      body: new URLSearchParams(params),
+    });
+    if (!response.ok) {
+      throw new Error(`the webhook answered HTTP ${response.status}`);
+    }
+    return twimlMessages(await response.text());
+  }
+
+  async function send(event) {
+    event.preventDefault();
+    const text = textBox.value;
+    if (!text.trim() || button.disabled) {
+      return;
+    }
+    addBubble("official", text, nowText());
+    textBox.value = "";
+    button.disabled = true;
+    try {
+      for (const reply of await postToWebhook(text)) {
+        addBubble("bot", reply, nowText());
+      }
+    } catch (error) {
+      addBubble("error", `Pesan tidak terkirim: ${error.message}`, nowText());
+    } finally {
+      button.disabled = false;
+      textBox.focus();
+    }
+    // Notices caused by this message are outbox rows: show them at once.
+    poll();
+  }
+
+  form.addEventListener("submit", send);
+  textBox.addEventListener("keydown", (event) => {
+    // Enter sends, as in WhatsApp Web; Shift+Enter starts a new line.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  setInterval(poll, POLL_INTERVAL_MS);
+  poll();
+}
+
+// Read each <Message> of a TwiML <Response>: its <Body> when it has one.
+function twimlMessages(xml) {
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  if (doc.querySelector("parsererror") || doc.documentElement.nodeName !== "Response") {
+    throw new Error("the webhook's answer is not TwiML");
+  }
+  return Array.from(doc.documentElement.children)
+    .filter((element) => element.nodeName === "Message")
+    .map((message) => {
+      const body = Array.from(message.children).find((child) => child.nodeName === "Body");
+      return (body || message).textContent;
+    });
+}
+
+// Show WhatsApp's *bold* as bold; everything else stays plain text.
+function showFormatted(element, text) {
+  element.replaceChildren();
+  let start = 0;
+  for (const match of text.matchAll(/\*([^*\n]+)\*/g)) {
+    element.append(text.slice(start, match.index));
+    const strong = document.createElement("strong");
+    strong.textContent = match[1];
+    element.append(strong);
+    start = match.index + match[0].length;
+  }
+  element.append(text.slice(start));
+}
+
+// A MessageSid shaped like Twilio's: SM and 32 hex digits.
+function newMessageSid() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return "SM" + Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function nowText() {
+  const now = new Date();
+  const pad = (number) => String(number).padStart(2, "0");
+  return `${pad(now.getHours())}.${pad(now.getMinutes())}`;
+}
