@@ -72,8 +72,14 @@ def main() -> int:
         [str(BIN / "python"), "worker.py", "scheduler"], env=env, cwd=ROOT))
     time.sleep(1.5)
     url_option = "" if PORT == 5000 else f" --url http://{HOST}:{PORT}"
+    # The simulator is served only in development; see app.create_app.
+    simulator = (
+        f"Chat in a browser as any official: http://{HOST}:{PORT}/dev/simulator\n"
+        if env["EMONEV_ENV"] == "development" else ""
+    )
     print(
         f"\nE-Monev is running on http://{HOST}:{PORT} (web, worker, scheduler).\n"
+        f"{simulator}"
         "Chat as the Dinkes operator from another terminal:\n"
         f"  .venv/bin/flask --app app chat --phone +6281200000001{url_option}\n"
         "Export a period:  .venv/bin/flask --app app export --period CODE "
