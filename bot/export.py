@@ -1,11 +1,25 @@
-"""Export one period's report values as CSV rows for spreadsheets and scripts."""
+"""Export report values as CSV or Excel (.xlsx), for one period or a range.
+
+`export_table` lists typed rows: numbers as `Decimal`, times as aware local
+datetimes, empty cells as None. `write_table_csv` and `write_xlsx` write
+those rows, and `export_rows` with `write_csv` keep the string rows of one
+period that earlier versions returned.
+"""
 
 from __future__ import annotations
 
 import csv
-from typing import TextIO
+import io
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import BinaryIO, TextIO
 from zoneinfo import ZoneInfo
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 from bot.periods import applicable_indicators
@@ -46,13 +60,72 @@ MISSING = "missing"
 NONE_VALUE = "none"
 
 
+# Width of each column in the xlsx sheet, in Excel's character units. Rows
+# are streamed, so the widths are fixed ahead for typical content, not
+# measured.
+XLSX_WIDTHS = {
+    "period": 10,
+    "agency_code": 16,
+    "agency_name": 40,
+    "indicator_code": 18,
+    "indicator_name": 50,
+    "unit": 12,
+    "value": 18,
+    "raw_text": 18,
+    "status": 11,
+    "submitted_at": 19,
+    "on_time": 8,
+    "receipt_no": 24,
+    "flag": 11,
+    "flag_reason": 40,
+    "verification": 17,
+    "verified_at": 19,
+}
+XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+XLSX_SHEET_TITLE = "Laporan"
+
+
+def export_table(
+    session: Session, periods: Iterable[Period], tz: ZoneInfo
+) -> tuple[tuple[str, ...], Iterator[list]]:
+    """Return the columns and the typed rows of the periods, in the order given.
+
+    Each period has a row per agency and applicable indicator, as
+    `export_rows` describes, and the `period` column tells the periods
+    apart. A cell is a `Decimal` for a number, an aware datetime in `tz`
+    for `submitted_at` and `verified_at`, a string, or None when empty.
+    The rows are produced one period at a time while they are read, so the
+    session must stay open until they are consumed.
+    """
+    return COLUMNS, _table_rows(session, list(periods), tz)
+
+
+def _table_rows(session: Session, periods: list[Period], tz: ZoneInfo) -> Iterator[list]:
+    agencies = list(session.exec(select(Agency).order_by(Agency.id)).all())
+    for period in periods:
+        for row in _period_rows(session, period, agencies, tz):
+            yield [row[column] for column in COLUMNS]
+
+
 def export_rows(session: Session, period: Period, tz: ZoneInfo) -> list[dict]:
     """List a row per agency and applicable indicator, computed ones included.
 
     Rows follow agency id, then question order. An agency that reports no
-    indicator for the period has no rows. `submitted_at` and `verified_at`
-    are local times, and `flag_columns` describes the flag columns.
+    indicator for the period has no rows. Every cell is a string, as
+    `format_cell` writes it: `submitted_at` and `verified_at` are local
+    times, and `flag_columns` describes the flag columns.
     """
+    agencies = list(session.exec(select(Agency).order_by(Agency.id)).all())
+    return [
+        {column: format_cell(row[column]) for column in COLUMNS}
+        for row in _period_rows(session, period, agencies, tz)
+    ]
+
+
+def _period_rows(
+    session: Session, period: Period, agencies: list[Agency], tz: ZoneInfo
+) -> Iterator[dict]:
+    """Yield one period's typed rows as dicts; three queries whatever its size."""
     reports = {
         report.agency_id: report
         for report in session.exec(
@@ -75,48 +148,59 @@ def export_rows(session: Session, period: Period, tz: ZoneInfo) -> list[dict]:
         .order_by(ValueFlag.id)
     ).all():
         flags.setdefault((flag.report_id, flag.indicator_id), []).append(flag)
-    rows = []
-    for agency in session.exec(select(Agency).order_by(Agency.id)).all():
+    for agency in agencies:
         report = reports.get(agency.id)
         for indicator in applicable_indicators(session, agency, period):
             key = (report.id, indicator.id) if report else None
             value = values.get(key)
-            rows.append(
-                {
-                    "period": period.code,
-                    "agency_code": agency.code,
-                    "agency_name": agency.name,
-                    "indicator_code": indicator.code,
-                    "indicator_name": indicator.name,
-                    "unit": indicator.unit,
-                    "value": format_value(value),
-                    "raw_text": value.raw_text if value else "",
-                    **report_columns(report, tz),
-                    **flag_columns(flags.get(key, [])),
-                    **verification_columns(report, tz),
-                }
-            )
-    return rows
+            yield {
+                "period": period.code,
+                "agency_code": agency.code,
+                "agency_name": agency.name,
+                "indicator_code": indicator.code,
+                "indicator_name": indicator.name,
+                "unit": indicator.unit or None,
+                "value": value_cell(value),
+                "raw_text": (value.raw_text or None) if value else None,
+                **report_columns(report, tz),
+                **_none_if_empty(flag_columns(flags.get(key, []))),
+                **verification_columns(report, tz),
+            }
+
+
+def value_cell(value: ReportValue | None) -> Decimal | str | None:
+    """Return a value's cell: the number, the text, `none`, or None without a value."""
+    if value is None:
+        return None
+    if value.is_none:
+        return NONE_VALUE
+    if value.number is not None:
+        return canonical(value.number)
+    return value.text or None
 
 
 def format_value(value: ReportValue | None) -> str:
     """Write a value plainly: `18250500000`, `15.5`, the text, `none` or empty."""
-    if value is None:
+    return format_cell(value_cell(value))
+
+
+def format_cell(cell) -> str:
+    """Write a typed cell as the CSV has it: numbers plainly, times as ISO 8601."""
+    if cell is None:
         return ""
-    if value.is_none:
-        return NONE_VALUE
-    if value.number is not None:
-        return format(canonical(value.number), "f")
-    return value.text or ""
+    if isinstance(cell, Decimal):
+        return format(cell, "f")
+    if isinstance(cell, datetime):
+        return cell.isoformat()
+    return str(cell)
 
 
-def report_columns(report: Report | None, tz: ZoneInfo) -> dict[str, str]:
+def report_columns(report: Report | None, tz: ZoneInfo) -> dict:
+    """Return the report's status, local submission time, on-time mark and receipt."""
     if report is None:
-        return {"status": MISSING, "submitted_at": "", "on_time": "", "receipt_no": ""}
-    submitted_at = ""
-    if report.submitted_at is not None:
-        submitted_at = report.submitted_at.astimezone(tz).isoformat()
-    on_time = ""
+        return {"status": MISSING, "submitted_at": None, "on_time": None,
+                "receipt_no": None}
+    on_time = None
     if report.on_time is not None:
         on_time = "yes" if report.on_time else "no"
     # `status` says whether the agency reported; the review has its own column.
@@ -124,10 +208,18 @@ def report_columns(report: Report | None, tz: ZoneInfo) -> dict[str, str]:
     status = ReportStatus.DRAFT if draft else ReportStatus.SUBMITTED
     return {
         "status": str(status),
-        "submitted_at": submitted_at,
+        "submitted_at": _local(report.submitted_at, tz),
         "on_time": on_time,
-        "receipt_no": report.receipt_no or "",
+        "receipt_no": report.receipt_no or None,
     }
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return None if moment is None else moment.astimezone(tz)
+
+
+def _none_if_empty(cells: dict[str, str]) -> dict[str, str | None]:
+    return {column: text or None for column, text in cells.items()}
 
 
 def flag_columns(flags: list[ValueFlag]) -> dict[str, str]:
@@ -181,14 +273,14 @@ def _flag_text(flag: ValueFlag) -> str:
     return text
 
 
-def verification_columns(report: Report | None, tz: ZoneInfo) -> dict[str, str]:
+def verification_columns(report: Report | None, tz: ZoneInfo) -> dict:
     """Return the report's review status and its local verification time."""
     if report is None:
-        return {"verification": "", "verified_at": ""}
-    verified_at = ""
-    if report.verified_at is not None:
-        verified_at = report.verified_at.astimezone(tz).isoformat()
-    return {"verification": str(report.status), "verified_at": verified_at}
+        return {"verification": None, "verified_at": None}
+    return {
+        "verification": str(report.status),
+        "verified_at": _local(report.verified_at, tz),
+    }
 
 
 def write_csv(rows: list[dict], stream: TextIO) -> None:
@@ -196,3 +288,74 @@ def write_csv(rows: list[dict], stream: TextIO) -> None:
     writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
+
+
+def write_table_csv(columns: tuple[str, ...], rows: Iterable[list], stream: TextIO) -> None:
+    """Write typed rows as CSV, formatted by `format_cell`, with LF line ends."""
+    for chunk in csv_chunks(columns, rows):
+        stream.write(chunk)
+
+
+def csv_chunks(columns: tuple[str, ...], rows: Iterable[list]) -> Iterator[str]:
+    """Yield the CSV text of the header and then of each row, for a streamed download."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    yield _drain(buffer)
+    for row in rows:
+        writer.writerow([format_cell(cell) for cell in row])
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def write_xlsx(columns: tuple[str, ...], rows: Iterable[list], stream: BinaryIO) -> int:
+    """Write typed rows as one Excel sheet to a binary stream and return the row count.
+
+    The workbook is in openpyxl's write-only mode, which keeps rows in a
+    temporary file instead of memory. The header row is bold and frozen with
+    a filter. Numbers are numeric cells and times are date cells in the
+    regency's local time, since Excel has no time zones. Empty cells are left
+    out. NOTE: Excel keeps 15 significant digits, so a number longer than
+    that, exact in the CSV, is rounded in the sheet.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(XLSX_SHEET_TITLE)
+    for index, column in enumerate(columns, start=1):
+        width = XLSX_WIDTHS.get(column, max(len(column), 10) + 2)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
+
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
+        count += 1
+    workbook.save(stream)
+    return count
+
+
+def _xlsx_cell(sheet, value):
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+        cell.number_format = XLSX_DATETIME_FORMAT
+        return cell
+    if isinstance(value, str) and value.startswith("="):
+        # openpyxl stores such a string as a formula, which Excel would run;
+        # an operator's answer is always text.
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
