@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
@@ -21,6 +23,8 @@ from bot.phones import InvalidPhone, to_e164
 from models import Agency, Outbox, Period, Report
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+EXPORT_FORMATS = ("csv", "xlsx")
+CHART_SUFFIXES = {".png": "png", ".svg": "svg"}
 
 
 def register_commands(app: Flask) -> None:
@@ -75,28 +79,82 @@ def load_sample_command() -> None:
 
 
 @click.command("export")
-@click.option("--period", "period_code", required=True, help="Period code, e.g. 2026-03.")
+@click.option("--period", "period_code", help="Period code, e.g. 2026-03.")
+@click.option("--from", "from_code",
+              help="First period of a range, e.g. 2026-01; needs --to.")
+@click.option("--to", "to_code", help="Last period of a range, e.g. 2026-06.")
+@click.option("--format", "file_format", type=click.Choice(EXPORT_FORMATS),
+              help="csv or xlsx. Default: xlsx when --output ends in .xlsx, "
+              "else csv.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV file to write; standard output when omitted.")
-def export_command(period_code: str, output: Path | None) -> None:
-    """Write one period's values as CSV, a row per agency and indicator."""
-    from bot.export import export_rows, write_csv
+              help="File to write; standard output when omitted.")
+def export_command(
+    period_code: str | None,
+    from_code: str | None,
+    to_code: str | None,
+    file_format: str | None,
+    output: Path | None,
+) -> None:
+    """Write report values as CSV or Excel, a row per period, agency and indicator.
 
+    Give one period with --period, or a range with --from and --to: every
+    period whose deadline falls between theirs, in deadline order, monthly
+    and quarterly alike. The columns are described in docs/export.md.
+    """
+    from bot.export import export_table, write_table_csv, write_xlsx
+
+    if file_format is None:
+        is_xlsx = output is not None and output.suffix.lower() == ".xlsx"
+        file_format = "xlsx" if is_xlsx else "csv"
+    if file_format == "xlsx" and output is None and sys.stdout.isatty():
+        raise click.ClickException(
+            "An xlsx file is binary and cannot be shown here; name a file with "
+            "--output FILE.xlsx."
+        )
     settings = _settings()
     with Session(get_engine(settings.DATABASE_URL)) as session:
-        period = session.exec(select(Period).where(Period.code == period_code)).first()
-        if period is None:
-            raise click.ClickException(
-                f"Period {period_code!r} not found; use a code from periods.csv "
-                "such as 2026-03 or 2026-TW1."
-            )
-        rows = export_rows(session, period, settings.tz)
-    if output is None:
-        write_csv(rows, sys.stdout)
-        return
-    with output.open("w", encoding="utf-8", newline="") as stream:
-        write_csv(rows, stream)
-    click.echo(f"Wrote {len(rows)} rows to {output}.", err=True)
+        periods = _periods_of(session, period_code, from_code, to_code)
+        columns, rows = export_table(session, periods, settings.tz)
+        if file_format == "xlsx":
+            # openpyxl seeks in the file it writes, so a pipe gets a buffer.
+            stream = output.open("wb") if output else io.BytesIO()
+            with stream:
+                count = write_xlsx(columns, rows, stream)
+                if output is None:
+                    sys.stdout.buffer.write(stream.getvalue())
+        elif output is None:
+            count = write_table_csv(columns, rows, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as stream:
+                count = write_table_csv(columns, rows, stream)
+    if output is not None:
+        click.echo(f"Wrote {count} rows to {output}.", err=True)
+
+
+def _periods_of(
+    session: Session,
+    period_code: str | None,
+    from_code: str | None,
+    to_code: str | None,
+) -> list[Period]:
+    """Return the one period of --period, or the range of --from and --to."""
+    from bot.timeliness import periods_between
+
+    if period_code is not None and (from_code or to_code):
+        raise click.ClickException(
+            "Give either --period CODE or --from CODE --to CODE, not both."
+        )
+    if period_code is not None:
+        return [_period_of(session, period_code)]
+    if not from_code or not to_code:
+        raise click.ClickException(
+            "Give --period CODE, or both --from CODE and --to CODE for a range "
+            "such as --from 2026-01 --to 2026-06."
+        )
+    try:
+        return periods_between(session, from_code, to_code)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command("chat")
@@ -293,25 +351,53 @@ def unlock_command(
 
 
 @click.command("metrics")
-@click.option("--period", "period_code", required=True, help="Period code, e.g. 2026-03.")
-@click.option("--agency", "agency_code", help="Agency code, e.g. DINKES; all by default.")
+@click.option("--period", "period_code", help="Period code, e.g. 2026-03.")
+@click.option("--from", "from_code",
+              help="First period of a trend, e.g. 2026-01; needs --to.")
+@click.option("--to", "to_code", help="Last period of a trend, e.g. 2026-06.")
+@click.option("--agency", "agency_code",
+              help="With --period: only this agency, e.g. DINKES. Default: all.")
+@click.option("--by", "grouping", type=click.Choice(("agency", "indicator")),
+              default="agency", show_default=True,
+              help="With --period: a row per agency, or timeliness per indicator.")
 @click.option("--csv", "as_csv", is_flag=True,
               help="Write CSV, with shares as fractions, instead of a table.")
 @click.option("--reminders", "reminders_only", is_flag=True,
-              help="Print only the reminder effect; with --csv, write it as CSV.")
+              help="With --period: print only the reminder effect; with --csv, "
+              "write it as CSV.")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --from and --to: also write the trend chart to this "
+              "file, PNG or SVG by its suffix (.png or .svg).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Local date, YYYY-MM-DD, on which to judge reports not "
+              "submitted: missing after the deadline day, open until then. "
+              "Default: today in EMONEV_TIMEZONE.")
 def metrics_command(
-    period_code: str, agency_code: str | None, as_csv: bool, reminders_only: bool
+    period_code: str | None,
+    from_code: str | None,
+    to_code: str | None,
+    agency_code: str | None,
+    grouping: str,
+    as_csv: bool,
+    reminders_only: bool,
+    chart: Path | None,
+    as_of: datetime | None,
 ) -> None:
-    """Print how many of a period's values were flagged and how the flags ended,
-    then how soon reminded agencies submitted.
+    """Print how timely, complete and accurate a period's reports are, and how
+    soon reminded agencies submitted; or, with --from and --to, the trend.
 
-    One row per agency with a report for the period, then a TOTAL row that
-    adds up the counts. Shares are of the flagged values, except the share
-    flagged, which is of the values. The second table has one row per
-    agency reminded before its first submission, then the share of those
-    agencies that submitted within 24 and 48 hours of their latest reminder
-    and the median hours from the first reminder to submission. --csv
-    writes the first table, and --reminders --csv the second.
+    With --period: one row per agency expected for the period or with a
+    report for it, then a TOTAL row. The accuracy columns count values and
+    flags, and shares are of the flagged values, except the share flagged,
+    which is of the values. The timeliness columns follow. After a blank
+    line, a row per agency reminded before its first submission, the share
+    of those agencies that submitted within 24 and 48 hours of their latest
+    reminder, and the median hours from the first reminder to submission.
+    --csv writes the first table, --reminders --csv the second, and
+    --by indicator prints the timeliness per indicator instead.
+
+    With --from and --to: one row per period in deadline order, with the
+    period's TOTAL figures. docs/metrics.md defines every figure.
 
     \b
     values     the report's stored values, computed indicators left out
@@ -325,38 +411,146 @@ def metrics_command(
     median h to correction
                median hours from raising a flag to its correction, over
                all corrected flags, on time or late
+    state      on_time, late, missing (deadline passed, nothing submitted),
+               open (deadline not passed yet), needs_correction or verified
+    on time %  reports first submitted by the deadline day, of the expected
+    complete % required values present in submitted reports, of the
+               required values expected (a zero or "tidak ada" is present)
+    days late  calendar days from the deadline day to the first submission;
+               the median over late reports in the TOTAL row
     """
+    settings = _settings()
+    today = as_of.date() if as_of else _local_today(settings)
+    if from_code or to_code:
+        _check_trend_options(period_code, agency_code, grouping, reminders_only)
+        _trend_metrics(settings, from_code, to_code, today, as_csv, chart)
+        return
+    if period_code is None:
+        raise click.ClickException(
+            "Give --period CODE, or --from CODE --to CODE for the trend over a range."
+        )
+    if chart is not None:
+        raise click.ClickException("--chart draws a trend: use it with --from and --to.")
+    if grouping == "indicator":
+        if agency_code is not None or reminders_only:
+            raise click.ClickException(
+                "--by indicator counts every agency; leave out --agency and "
+                "--reminders."
+            )
+        _indicator_metrics(settings, period_code, today, as_csv)
+        return
+    _period_metrics(settings, period_code, agency_code, today, as_csv, reminders_only)
+
+
+def _local_today(settings):
+    """Return today's date in the regency's time zone."""
+    from models.types import utcnow
+
+    return utcnow().astimezone(settings.tz).date()
+
+
+def _check_trend_options(
+    period_code: str | None, agency_code: str | None, grouping: str, reminders: bool
+) -> None:
+    if period_code is not None:
+        raise click.ClickException(
+            "Give either --period CODE or --from CODE --to CODE, not both."
+        )
+    if agency_code is not None or grouping != "agency" or reminders:
+        raise click.ClickException(
+            "The trend covers every agency; --agency, --by and --reminders work "
+            "with --period only."
+        )
+
+
+def _period_metrics(
+    settings, period_code: str, agency_code: str | None, today, as_csv: bool,
+    reminders_only: bool,
+) -> None:
     from bot.metrics import (
+        agency_figures,
+        format_agency_table,
         format_reminder_table,
-        format_table,
         period_accuracy,
         reminder_effect,
-        write_csv,
+        write_agency_csv,
         write_reminder_csv,
     )
+    from bot.timeliness import TOTAL_CODE, period_timeliness
 
-    settings = _settings()
     with Session(get_engine(settings.DATABASE_URL)) as session:
         period = _period_of(session, period_code)
         agency = None
         if agency_code is not None:
             agency = _agency_of(session, agency_code)
-            if not reminders_only and _report_of(session, agency, period) is None:
-                raise click.ClickException(
-                    f"{agency.code} has no report for {period.code}."
-                )
-        rows = period_accuracy(session, period, settings.tz, agency)
+        accuracy = period_accuracy(session, period, settings.tz, agency)
+        timeliness = period_timeliness(session, period, settings.tz, today)
         effects, summary = reminder_effect(session, period, agency)
+        order = list(session.exec(select(Agency.code).order_by(Agency.id)).all())
+    if agency is not None:
+        timeliness = [row for row in timeliness if row.code == agency.code]
+        if not reminders_only and not timeliness and len(accuracy) == 1:
+            raise click.ClickException(
+                f"{agency.code} reports no indicator for {period.code} and has no "
+                "report for it."
+            )
+        # The agency's own row is its total.
+        timeliness += [
+            replace(row, code=TOTAL_CODE, state=None, days_late=list(row.days_late))
+            for row in timeliness
+        ]
+    figures = agency_figures(accuracy, timeliness, order)
     if reminders_only and as_csv:
         write_reminder_csv(effects, summary, sys.stdout)
     elif reminders_only:
         click.echo(format_reminder_table(effects, summary), nl=False)
     elif as_csv:
-        write_csv(rows, sys.stdout)
+        write_agency_csv(figures, sys.stdout)
     else:
-        click.echo(format_table(rows), nl=False)
+        click.echo(format_agency_table(figures), nl=False)
         click.echo("")
         click.echo(format_reminder_table(effects, summary), nl=False)
+
+
+def _indicator_metrics(settings, period_code: str, today, as_csv: bool) -> None:
+    from bot.metrics import format_indicator_table, write_indicator_csv
+    from bot.timeliness import indicator_timeliness
+
+    with Session(get_engine(settings.DATABASE_URL)) as session:
+        period = _period_of(session, period_code)
+        rows = indicator_timeliness(session, period, settings.tz, today)
+    if as_csv:
+        write_indicator_csv(rows, sys.stdout)
+    else:
+        click.echo(format_indicator_table(rows), nl=False)
+
+
+def _trend_metrics(
+    settings, from_code: str | None, to_code: str | None, today, as_csv: bool,
+    chart: Path | None,
+) -> None:
+    from bot.charts import trend_chart
+    from bot.metrics import format_trend_table, write_trend_csv
+    from bot.timeliness import trend
+
+    chart_format = None
+    if chart is not None:
+        chart_format = CHART_SUFFIXES.get(chart.suffix.lower())
+        if chart_format is None:
+            raise click.ClickException(
+                f"--chart {str(chart)!r} must end in .png or .svg, which sets the "
+                "chart's format."
+            )
+    with Session(get_engine(settings.DATABASE_URL)) as session:
+        periods = _periods_of(session, None, from_code, to_code)
+        points = trend(session, periods, settings.tz, today)
+    if as_csv:
+        write_trend_csv(points, sys.stdout)
+    else:
+        click.echo(format_trend_table(points), nl=False)
+    if chart is not None:
+        chart.write_bytes(trend_chart(points, chart_format))
+        click.echo(f"Wrote the trend chart to {chart}.", err=True)
 
 
 @click.command("outbox-status")

@@ -290,10 +290,21 @@ def write_csv(rows: list[dict], stream: TextIO) -> None:
     writer.writerows(rows)
 
 
-def write_table_csv(columns: tuple[str, ...], rows: Iterable[list], stream: TextIO) -> None:
-    """Write typed rows as CSV, formatted by `format_cell`, with LF line ends."""
-    for chunk in csv_chunks(columns, rows):
+def write_table_csv(
+    columns: tuple[str, ...], rows: Iterable[list], stream: TextIO
+) -> int:
+    """Write typed rows as CSV with LF line ends and return the row count.
+
+    Cells are written by `format_cell`, so one period's file is the same as
+    `write_csv` of `export_rows`.
+    """
+    chunks = csv_chunks(columns, rows)
+    stream.write(next(chunks))
+    count = 0
+    for chunk in chunks:
         stream.write(chunk)
+        count += 1
+    return count
 
 
 def csv_chunks(columns: tuple[str, ...], rows: Iterable[list]) -> Iterator[str]:

@@ -24,7 +24,7 @@ import csv
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -42,7 +42,13 @@ from models import (
     ValueFlag,
 )
 
+if TYPE_CHECKING:
+    # `bot.timeliness` imports this module for its trend.
+    from bot.timeliness import Timeliness, TrendPoint
+
 TOTAL = "TOTAL"
+# The state shown for an agency that has a report but reports no indicator.
+NOT_EXPECTED = "not_expected"
 CSV_COLUMNS = (
     "agency",
     "values",
@@ -422,3 +428,276 @@ def write_reminder_csv(
         _fraction(summary.within_24h_share),
         _fraction(summary.within_48h_share),
     ])
+
+
+# --- Accuracy beside timeliness, per agency ---------------------------------------
+#
+# `flask metrics --period` prints one row per agency that is expected for the
+# period or has a report for it: the accuracy counts above, then the
+# timeliness figures of `bot.timeliness.period_timeliness`. An agency row
+# counts one expected report, so its on-time share is 1 or 0; the TOTAL row
+# has the shares over all expected agencies.
+
+TIMELINESS_CSV_COLUMNS = (
+    "state",
+    "expected",
+    "submitted",
+    "on_time",
+    "late",
+    "missing",
+    "open",
+    "on_time_share",
+    "required_values",
+    "required_present",
+    "completeness",
+    "median_days_late",
+)
+TIMELINESS_TABLE_HEADERS = ("state", "on time %", "complete %", "days late")
+
+
+@dataclass
+class AgencyFigures:
+    """The accuracy and timeliness of one agency for a period, or their totals.
+
+    `timeliness` is None for an agency that has a report but reports no
+    indicator for the period any more.
+    """
+
+    agency: str
+    accuracy: Accuracy
+    timeliness: Timeliness | None
+
+
+def agency_figures(
+    accuracy: list[Accuracy], timeliness: list[Timeliness], order: list[str]
+) -> list[AgencyFigures]:
+    """Pair the rows of `period_accuracy` and `period_timeliness` by agency code.
+
+    Agencies follow `order`, a list of agency codes, and the TOTAL row comes
+    last. An agency in only one of the lists gets an empty accuracy row or no
+    timeliness.
+    """
+    accuracy_by_code = {row.agency: row for row in accuracy}
+    timeliness_by_code = {row.code: row for row in timeliness}
+    rows = [
+        AgencyFigures(
+            agency=code,
+            accuracy=accuracy_by_code.get(code) or Accuracy(agency=code),
+            timeliness=timeliness_by_code.get(code),
+        )
+        for code in order
+        if code != TOTAL and (code in accuracy_by_code or code in timeliness_by_code)
+    ]
+    rows.append(AgencyFigures(
+        agency=TOTAL,
+        accuracy=accuracy_by_code.get(TOTAL) or Accuracy(agency=TOTAL),
+        timeliness=timeliness_by_code.get(TOTAL),
+    ))
+    return rows
+
+
+def format_agency_table(rows: list[AgencyFigures]) -> str:
+    """Lay out the accuracy columns, then the timeliness columns, per agency."""
+    cells = [TABLE_HEADERS + TIMELINESS_TABLE_HEADERS]
+    for row in rows:
+        cells.append(_accuracy_cells(row.accuracy) + _timeliness_cells(row))
+    return _layout(cells)
+
+
+def _accuracy_cells(row: Accuracy) -> tuple[str, ...]:
+    return (
+        row.agency,
+        str(row.values),
+        str(row.flagged),
+        _percent(row.flagged_share),
+        _percent(row.corrected_share),
+        _percent(row.confirmed_share),
+        _hours(row.median_hours) or NO_DATA,
+    )
+
+
+def _timeliness_cells(row: AgencyFigures) -> tuple[str, ...]:
+    timeliness = row.timeliness
+    if timeliness is None:
+        state = NOT_EXPECTED if row.agency != TOTAL else NO_DATA
+        return (state, NO_DATA, NO_DATA, NO_DATA)
+    return (
+        str(timeliness.state) if timeliness.state else NO_DATA,
+        _percent(timeliness.on_time_rate),
+        _percent(timeliness.completeness),
+        _days(timeliness.median_days_late) or NO_DATA,
+    )
+
+
+def write_agency_csv(rows: list[AgencyFigures], stream: TextIO) -> None:
+    """Write `CSV_COLUMNS` then `TIMELINESS_CSV_COLUMNS`, shares as fractions.
+
+    The timeliness columns are empty for an agency that is not expected.
+    """
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS + TIMELINESS_CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(_accuracy_csv(row.accuracy) + _timeliness_csv(row))
+
+
+def _accuracy_csv(row: Accuracy) -> list:
+    return [
+        row.agency,
+        row.values,
+        row.flagged,
+        _fraction(row.flagged_share),
+        row.corrected_before_deadline,
+        _fraction(row.corrected_share),
+        row.confirmed,
+        _fraction(row.confirmed_share),
+        _hours(row.median_hours),
+    ]
+
+
+def _timeliness_csv(row: AgencyFigures) -> list:
+    timeliness = row.timeliness
+    if timeliness is None:
+        state = NOT_EXPECTED if row.agency != TOTAL else ""
+        return [state] + [""] * (len(TIMELINESS_CSV_COLUMNS) - 1)
+    return [
+        str(timeliness.state) if timeliness.state else "",
+        *_timeliness_counts(timeliness),
+    ]
+
+
+def _timeliness_counts(row: Timeliness) -> list:
+    """Return the timeliness CSV cells after `state`, as both CSVs have them."""
+    return [
+        row.expected,
+        row.submitted,
+        row.on_time,
+        row.late,
+        row.missing,
+        row.open,
+        _fraction(row.on_time_rate),
+        row.required_expected,
+        row.required_present,
+        _fraction(row.completeness),
+        _days(row.median_days_late),
+    ]
+
+
+# --- Timeliness per indicator -----------------------------------------------------
+
+INDICATOR_CSV_COLUMNS = ("indicator",) + TIMELINESS_CSV_COLUMNS[1:]
+INDICATOR_TABLE_HEADERS = (
+    "indicator",
+    "expected",
+    "submitted",
+    "on time",
+    "late",
+    "missing",
+    "open",
+    "on time %",
+    "complete %",
+    "median days late",
+)
+
+
+def format_indicator_table(rows: list[Timeliness]) -> str:
+    """Lay out the rows of `bot.timeliness.indicator_timeliness`."""
+    cells = [INDICATOR_TABLE_HEADERS]
+    for row in rows:
+        cells.append((
+            row.code,
+            str(row.expected),
+            str(row.submitted),
+            str(row.on_time),
+            str(row.late),
+            str(row.missing),
+            str(row.open),
+            _percent(row.on_time_rate),
+            _percent(row.completeness),
+            _days(row.median_days_late) or NO_DATA,
+        ))
+    return _layout(cells)
+
+
+def write_indicator_csv(rows: list[Timeliness], stream: TextIO) -> None:
+    """Write the indicator rows as CSV, shares as fractions."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(INDICATOR_CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([row.code, *_timeliness_counts(row)])
+
+
+# --- Trend over a range of periods ------------------------------------------------
+
+TREND_CSV_COLUMNS = (
+    "period",
+    "label",
+    "periodicity",
+    "expected",
+    "on_time_share",
+    "completeness",
+    "median_days_late",
+    "flagged_share",
+    "corrected_before_deadline_share",
+    "reminded_within_24h_share",
+)
+TREND_TABLE_HEADERS = (
+    "period",
+    "expected",
+    "on time %",
+    "complete %",
+    "median days late",
+    "flagged %",
+    "corrected by deadline %",
+    "reminded, submitted within 24 h %",
+)
+
+
+def format_trend_table(points: list[TrendPoint]) -> str:
+    """Lay out one row per period of `bot.timeliness.trend`."""
+    cells = [TREND_TABLE_HEADERS]
+    for point in points:
+        cells.append((
+            point.code,
+            str(point.expected),
+            _percent(point.on_time_rate),
+            _percent(point.completeness),
+            _days(point.median_days_late) or NO_DATA,
+            _percent(point.flagged_share),
+            _percent(point.corrected_by_deadline_share),
+            _percent(point.reminded_within_24h_share),
+        ))
+    return _layout(cells)
+
+
+def write_trend_csv(points: list[TrendPoint], stream: TextIO) -> None:
+    """Write one row per period as CSV, shares as fractions."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(TREND_CSV_COLUMNS)
+    for point in points:
+        writer.writerow([
+            point.code,
+            point.label,
+            point.periodicity,
+            point.expected,
+            _fraction(point.on_time_rate),
+            _fraction(point.completeness),
+            _days(point.median_days_late),
+            _fraction(point.flagged_share),
+            _fraction(point.corrected_by_deadline_share),
+            _fraction(point.reminded_within_24h_share),
+        ])
+
+
+def _layout(cells: list[tuple[str, ...]]) -> str:
+    """Lay out rows of text in fixed-width columns, the first one left-aligned."""
+    widths = [max(len(line[column]) for line in cells) for column in range(len(cells[0]))]
+    lines = []
+    for line in cells:
+        parts = [line[0].ljust(widths[0])]
+        parts += [text.rjust(width) for text, width in zip(line[1:], widths[1:])]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _days(days: float | None) -> str:
+    return "" if days is None else f"{days:.1f}"
