@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import fields
 import pytest
+import requests
 from sqlmodel import Session, func, select
 from twilio.request_validator import RequestValidator
 
@@ -17,7 +23,8 @@ from bot.outbound import queue_message
 from bot.phones import mask
 from models import Agency, Message, MessageDirection, Official, Outbox
 from models.types import utcnow
-from tests.support.servers import twiml_messages
+from tests.support.network_guard import guarded_subprocess_env
+from tests.support.servers import REPO_ROOT, free_port, twiml_messages
 
 AUTH_TOKEN = "simulator-test-token"
 BOT_NUMBER = "+14155238886"
@@ -140,6 +147,20 @@ def test_list_names_every_official_masked(loaded_db_url):
         assert f'href="/dev/simulator/{official.id}"' in page
 
 
+def test_list_groups_officials_by_agency(loaded_db_url):
+    client = development_app(loaded_db_url).test_client()
+    page = client.get("/dev/simulator").text
+    with Session(get_engine(loaded_db_url)) as session:
+        officials = session.exec(select(Official, Agency).join(Agency)).all()
+    position = {
+        official.id: page.index(f'href="/dev/simulator/{official.id}"')
+        for official, _ in officials
+    }
+    shown = sorted(officials, key=lambda pair: position[pair[0].id])
+    agencies = [agency.short_name.casefold() for _, agency in shown]
+    assert agencies == sorted(agencies)
+
+
 def test_list_of_empty_database_says_how_to_load(db_url):
     client = development_app(db_url).test_client()
     page = client.get("/dev/simulator").text
@@ -215,7 +236,9 @@ def test_signed_message_passes_webhook(loaded_db_url):
 
 def test_signature_covers_exact_parameters(loaded_db_url):
     client = development_app(loaded_db_url).test_client()
-    params = {"From": f"whatsapp:{DINKES_OPERATOR}", "Body": "lapor", "MessageSid": "SM1"}
+    params = {
+        "From": f"whatsapp:{DINKES_OPERATOR}", "Body": "lapor", "MessageSid": "SM1",
+    }
     signature = client.post(
         "/dev/simulator/sign", json={"url": WEBHOOK, "params": params}
     ).json["signature"]
@@ -326,3 +349,76 @@ def test_outbox_rejects_invalid_after(loaded_db_url, after):
     response = client.get(f"/dev/simulator/{official.id}/outbox?after={after}")
     assert response.status_code == 400
     assert "after" in response.json["error"]
+
+
+# --- make run -----------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_make_run_prints_simulator_address(tmp_path, redis_url):
+    port = free_port()
+    environment = guarded_subprocess_env({
+        **os.environ,
+        "PORT": str(port),
+        "EMONEV_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}",
+        "REDIS_URL": redis_url,
+    })
+    output = tmp_path / "run_dev.out"
+    with open(output, "wb") as stdout, open(tmp_path / "run_dev.err", "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "scripts/run_dev.py"], cwd=REPO_ROOT, env=environment,
+            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        banner = wait_for(lambda: SIMULATOR_LINE.search(output.read_text()),
+                          process, "the banner with the simulator's address")
+        address = banner.group(1)
+        assert address == f"http://127.0.0.1:{port}/dev/simulator"
+        page = wait_for(lambda: get_ok(address), process, f"a page at {address}")
+        assert "Operator Dinkes 1" in page
+    finally:
+        stop_group(process)
+
+
+SIMULATOR_LINE = re.compile(r"browser as any official: (\S+)")
+# Upper bound on migrating, loading the sample and starting gunicorn.
+RUN_DEV_TIMEOUT_SECONDS = 90.0
+
+
+def wait_for(check, process: subprocess.Popen, what: str):
+    """Return the first true result of `check()`, or fail when run_dev.py stops."""
+    deadline = time.monotonic() + RUN_DEV_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        assert process.poll() is None, f"run_dev.py exited with {process.returncode}"
+        time.sleep(0.2)
+    pytest.fail(f"run_dev.py showed no {what} within {RUN_DEV_TIMEOUT_SECONDS:.0f} s")
+
+
+def get_ok(url: str) -> str | None:
+    with requests.Session() as http:
+        http.trust_env = False
+        try:
+            response = http.get(url, timeout=5)
+        except requests.ConnectionError:
+            return None
+    return response.text if response.status_code == 200 else None
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop run_dev.py with SIGTERM, as Ctrl-C would, then kill its group if needed."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    # Children that outlived run_dev.py are still in its process group.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -35,7 +35,7 @@ bp = Blueprint(
 
 # Messages shown when a chat page opens: the latest inbound, TwiML and outbox rows.
 HISTORY_LIMIT = 50
-# Outbox rows returned by one poll; the page asks again at once for the rest.
+# Outbox rows returned by one poll. The page fetches the rest at its next poll.
 POLL_LIMIT = 100
 # Twilio's WhatsApp sandbox number, the `To` of simulated messages when
 # TWILIO_WHATSAPP_FROM is not set.
@@ -56,11 +56,16 @@ def choose_official():
     """List every official with role, agency and masked number, to chat as one."""
     with _session() as session:
         rows = session.exec(
-            select(Official, Agency)
-            .join(Agency, Official.agency_id == Agency.id, isouter=True)
-            .order_by(Agency.short_name, Official.role, Official.name)
+            select(Official, Agency).join(
+                Agency, Official.agency_id == Agency.id, isouter=True
+            )
         ).all()
     officials = [_official_view(official, agency) for official, agency in rows]
+    # Sorted here rather than in SQL, because SQLite and PostgreSQL order
+    # upper and lower case differently.
+    officials.sort(key=lambda view: (
+        view["agency"].casefold(), view["role"], view["name"].casefold()
+    ))
     return render_template("simulator_list.html", officials=officials)
 
 
@@ -85,6 +90,7 @@ def chat(official_id: int):
         "outboxUrl": url_for(".outbox", official_id=official_id),
         "signRequests": settings.verify_signatures,
         "lastOutboxId": last_outbox_id,
+        "timeZone": settings.EMONEV_TIMEZONE,
         "form": _webhook_fields(settings, official),
     }
     return render_template(
@@ -109,7 +115,8 @@ def sign():
         return {"error": "Webhook signatures are not checked because "
                          "TWILIO_AUTH_TOKEN is not set; post without a signature."}, 409
     if not request.is_json:
-        return {"error": "Send the request as JSON: {\"url\": ..., \"params\": {...}}."}, 415
+        message = 'Send the request as JSON: {"url": ..., "params": {...}}.'
+        return {"error": message}, 415
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return {"error": "The request body is not a JSON object."}, 400
@@ -120,6 +127,8 @@ def sign():
         return {"error": "params must be an object of strings."}, 400
     expected = url_for("twilio.whatsapp", _external=True)
     if not isinstance(url, str) or not _same_endpoint(url, expected):
+        logger.warning("simulator: rejected a request to sign %r, which is not %r",
+                       str(url)[:200], expected)
         return {"error": f"Only this server's webhook {expected!r} is signed, "
                          f"got {url!r}."}, 400
     signed_url = url
@@ -135,7 +144,7 @@ def sign():
 def outbox(official_id: int):
     """List outbox rows to the official's number with an id above `after`, oldest first.
 
-    TwiML replies are never outbox rows, so a page that shows both sees each
+    TwiML replies are never outbox rows, so a page that shows both shows each
     message once.
 
     NOTE: two transactions can commit outbox rows out of id order. A row
@@ -145,7 +154,8 @@ def outbox(official_id: int):
     try:
         after = int(raw_after)
     except ValueError:
-        return {"error": f"after must be an outbox id (a whole number), got {raw_after!r}."}, 400
+        message = f"after must be an outbox id (a whole number), got {raw_after!r}."
+        return {"error": message}, 400
     with _session() as session:
         official = session.get(Official, official_id)
         if official is None:
@@ -187,14 +197,14 @@ def _webhook_fields(settings, official: Official) -> dict[str, str]:
 
 
 def _same_endpoint(url: str, expected: str) -> bool:
-    given, wanted = urlsplit(url), urlsplit(expected)
-    return (given.scheme, given.netloc, given.path) == (
-        wanted.scheme, wanted.netloc, wanted.path
+    url_parts, expected_parts = urlsplit(url), urlsplit(expected)
+    return (url_parts.scheme, url_parts.netloc, url_parts.path) == (
+        expected_parts.scheme, expected_parts.netloc, expected_parts.path
     )
 
 
 def _history(session: Session, phone: str) -> list[dict]:
-    """Return the latest messages with this number, inbound, TwiML and outbox, in order."""
+    """Return the latest inbound, TwiML and outbox messages of this number, in order."""
     messages = session.exec(
         select(Message)
         .where(Message.phone == phone)

@@ -68,6 +68,7 @@ function setUpChat(chat) {
     bubble.append(body, caption);
     list.append(bubble);
     scrollToEnd();
+    return bubble;
   }
 
   async function poll() {
@@ -96,7 +97,8 @@ function setUpChat(chat) {
     } catch (error) {
       // One notice per outage, not one every few seconds.
       if (!pollFailed) {
-        addBubble("error", `Gagal memuat pesan proaktif: ${error.message}`, nowText());
+        const message = `Gagal memuat pesan proaktif: ${error.message}`;
+        addBubble("error", message, timeText(new Date(), page.timeZone));
       }
       pollFailed = true;
     } finally {
@@ -110,13 +112,16 @@ function setUpChat(chat) {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ url, params }),
     });
-    const answer = await response.json();
+    const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
-      throw new Error(`signing failed (HTTP ${response.status}): ${answer.error}`);
+      const reason = answer.error || response.statusText;
+      throw new Error(`signing failed (HTTP ${response.status}): ${reason}`);
     }
     return answer.signature;
   }
 
+  // Returns the replies and the server's time of the answer (its Date header),
+  // which runs on the server's clock, as stored messages do.
   async function postToWebhook(text) {
     const sid = newMessageSid();
     const params = {
@@ -139,7 +144,9 @@ function setUpChat(chat) {
     if (!response.ok) {
       throw new Error(`the webhook answered HTTP ${response.status}`);
     }
-    return twimlMessages(await response.text());
+    const date = new Date(response.headers.get("Date") || Date.now());
+    const replies = twimlMessages(await response.text());
+    return { replies, time: timeText(date, page.timeZone) };
   }
 
   async function send(event) {
@@ -148,15 +155,19 @@ function setUpChat(chat) {
     if (!text.trim() || button.disabled) {
       return;
     }
-    addBubble("official", text, nowText());
+    const sent = addBubble("official", text, "mengirim…");
     textBox.value = "";
     button.disabled = true;
     try {
-      for (const reply of await postToWebhook(text)) {
-        addBubble("bot", reply, nowText());
+      const { replies, time } = await postToWebhook(text);
+      sent.querySelector(".meta").textContent = time;
+      for (const reply of replies) {
+        addBubble("bot", reply, time);
       }
     } catch (error) {
-      addBubble("error", `Pesan tidak terkirim: ${error.message}`, nowText());
+      sent.querySelector(".meta").textContent = "gagal";
+      const message = `Pesan tidak terkirim: ${error.message}`;
+      addBubble("error", message, timeText(new Date(), page.timeZone));
     } finally {
       button.disabled = false;
       textBox.focus();
@@ -211,8 +222,12 @@ function newMessageSid() {
   return "SM" + Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-function nowText() {
-  const now = new Date();
-  const pad = (number) => String(number).padStart(2, "0");
-  return `${pad(now.getHours())}.${pad(now.getMinutes())}`;
+// Format a time as WhatsApp shows it in Indonesian, `09.18`, in the time zone
+// `zone` (the regency's).
+function timeText(date, zone) {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone,
+  }).formatToParts(date);
+  const part = (type) => parts.find((item) => item.type === type).value;
+  return `${part("hour")}.${part("minute")}`;
 }
