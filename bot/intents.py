@@ -19,6 +19,9 @@ class Intent(StrEnum):
     RESUME = "resume"
     STATUS = "status"
     MISSING = "missing"
+    LATE = "late"
+    RECAP = "recap"
+    RANKING = "ranking"
     DEADLINE = "deadline"
     CANCEL = "cancel"
     SKIP = "skip"
@@ -48,8 +51,11 @@ class Recognised:
 COMMAND_WORDS = {
     Intent.REPORT: ("lapor", "laporan", "report", "isi"),
     Intent.RESUME: ("lanjut", "lanjutkan", "resume", "continue"),
-    Intent.STATUS: ("status", "cek", "rekap"),
+    Intent.STATUS: ("status", "cek"),
     Intent.MISSING: ("belum", "blm", "missing"),
+    Intent.LATE: ("telat", "terlambat", "late"),
+    Intent.RECAP: ("rekap", "rekapitulasi", "recap"),
+    Intent.RANKING: ("peringkat", "ranking", "rangking", "rank"),
     Intent.HELP: ("bantuan", "help", "tolong", "panduan", "?"),
     Intent.MENU: ("menu",),
     Intent.CANCEL: ("batal", "batalkan", "cancel", "stop", "berhenti"),
@@ -63,8 +69,11 @@ COMMAND_WORDS = {
     Intent.UNLOCK: ("buka", "unlock"),
     Intent.CORRECTIONS: ("perbaikan", "koreksi", "corrections"),
 }
-# Typos are only guessed for these; `isi` or `cek` are too short to guess.
-TYPO_CANDIDATES = ("lapor", "status", "bantuan", "lanjut", "belum")
+# Typos are only guessed for these; `isi` or `cek` are too short to guess, and
+# `telat` is one letter from `telah`.
+TYPO_CANDIDATES = (
+    "lapor", "status", "bantuan", "lanjut", "belum", "rekap", "peringkat", "ranking",
+)
 
 GREETINGS = re.compile(
     r"^(assalamu|asalamu|salam|selamat (pagi|siang|sore|malam)|pagi|siang|sore|"
@@ -78,6 +87,10 @@ HELP_PHRASES = re.compile(r"\b(cara (lapor|isi|pakai)|gimana|gmn|bagaimana)\b")
 MISSING_PHRASES = re.compile(
     r"\b(siapa|yg|yang|opd)\b.*\b(belum|blm|blum)\b.*\blapor|"
     r"\b(belum|blm|blum) lapor|\bnot reported\b"
+)
+# `yang telat bulan maret`, `siapa terlambat tw 1`: a question about late reports.
+LATE_PHRASES = re.compile(
+    r"\b(siapa|yg|yang|opd|mana)\b.*\b(telat|terlambat)\b|\blate\b.*\breport"
 )
 DEADLINE_PHRASES = re.compile(r"\b(batas|deadline|tenggat|kapan|kpn)\b")
 _WORD = re.compile(r"[\w?]+")
@@ -119,6 +132,8 @@ def recognise(text: str) -> Recognised:
     for intent, commands in COMMAND_WORDS.items():
         if first in commands:
             return Recognised(intent, rest)
+    if LATE_PHRASES.search(norm):
+        return Recognised(Intent.LATE, norm)
     if DEADLINE_PHRASES.search(norm):
         return Recognised(Intent.DEADLINE, norm)
     if THANKS.search(norm):
@@ -129,6 +144,9 @@ def recognise(text: str) -> Recognised:
             return Recognised(Intent.REPORT, after)
         if match[0] in COMMAND_WORDS[Intent.STATUS] and match[0] != "cek":
             return Recognised(Intent.STATUS, after)
+        for intent in (Intent.RECAP, Intent.RANKING):
+            if match[0] in COMMAND_WORDS[intent] and match[0] != "rank":
+                return Recognised(intent, after)
     if GREETINGS.search(norm):
         return Recognised(Intent.GREETING, norm)
     if len(first) >= 4:
@@ -179,7 +197,7 @@ def step_command(text: str) -> Intent | None:
 # `belum` is left out because it is also an answer (Sudah/Belum).
 INTERRUPTING = (
     Intent.REPORT, Intent.STATUS, Intent.RESUME, Intent.HELP, Intent.MENU,
-    Intent.CORRECTIONS,
+    Intent.CORRECTIONS, Intent.RECAP, Intent.RANKING,
 )
 INTERRUPT_MAX_WORDS = 3
 

@@ -8,7 +8,7 @@ from bot.intents import Intent, recognise, step_command
 from bot.i18n import period_label
 from bot.parsing import parse_period
 from bot.periods import resolve
-from flows import menu, preferences, reporting, status, verification
+from flows import insight, menu, preferences, reporting, status, verification
 from flows.report_questions import ReportLocked, State
 from flows.context import Context
 from models import ConversationStatus, Indicator, IndicatorType, Periodicity
@@ -117,6 +117,9 @@ def dispatch(ctx: Context, text: str) -> str | None:
         return None
     recognised = recognise(text)
     intent = recognised.intent
+    if intent == Intent.REPORT and insight.asks_for_agency_report(ctx, text):
+        status.handle_status(ctx, recognised.rest)
+        return None
     if intent == Intent.REPORT:
         return start_report(ctx, recognised.rest)
     if intent == Intent.RESUME:
@@ -126,6 +129,15 @@ def dispatch(ctx: Context, text: str) -> str | None:
         return None
     if intent == Intent.MISSING:
         status.handle_missing(ctx, recognised.rest)
+        return None
+    if intent == Intent.LATE:
+        insight.handle_late(ctx, recognised.rest)
+        return None
+    if intent == Intent.RECAP:
+        insight.handle_recap(ctx, recognised.rest)
+        return None
+    if intent == Intent.RANKING:
+        insight.handle_ranking(ctx, recognised.rest)
         return None
     if intent == Intent.DEADLINE:
         status.handle_deadline(ctx, recognised.rest)

@@ -3,30 +3,37 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
+from babel.dates import format_date
 from sqlmodel import Session, select
 
 from bot import reports
 from bot.delivery_status import unreachable_officials
 from bot.reminders import last_reminded
-from bot.i18n import long_date, period_label, short_datetime
-from bot.parsing import normalise, parse_period
+from bot.i18n import ROMAN, language, long_date, period_label, short_datetime, t
+from bot.parsing import format_number, normalise, parse_period
 from bot.phones import mask
 from bot.periods import (
+    PERIODICITY_ORDER,
     applicable_indicators,
     expected_agencies,
     latest_ended,
+    period_index,
     resolve,
     upcoming_deadlines,
 )
-from flows.answers import display
+from flows.answers import display, display_number
 from flows.context import Context
 from models import (
     Agency,
     AgencyAlias,
     Contact,
+    Indicator,
+    IndicatorType,
     Official,
     Period,
+    Periodicity,
     Report,
     ReportStatus,
     Role,
@@ -86,7 +93,7 @@ def handle_status(ctx: Context, text: str) -> None:
         if agency is not None and ctx.agency is not None and agency.id != ctx.agency.id:
             ctx.say("status.own_agency_only", agency=ctx.agency.short_name)
         if ctx.agency is None:
-            ctx.say("status.no_agency")
+            say_no_agency(ctx)
             return
         agency = ctx.agency
     if agency is not None:
@@ -111,22 +118,46 @@ def latest_report_period(ctx: Context, agency: Agency) -> Period | None:
     return ctx.session.get(Period, report.period_id) if report else None
 
 
+def say_no_agency(ctx: Context) -> None:
+    ctx.say("status.no_agency", contact=ctx.settings.EMONEV_HELP_CONTACT)
+
+
 def handle_missing(ctx: Context, text: str) -> None:
+    """List the agencies missing for the named period, else the latest one due."""
     period = requested_period(ctx, text)
     if period is False:
         ctx.say("period.unknown")
         return
+    period = period or latest_due(ctx.session, ctx.today)
     period = period or latest_ended(ctx.session, ctx.today)
     if period is None:
         ctx.say("period.unknown")
         return
     if not ctx.is_supervisor:
         if ctx.agency is None:
-            ctx.say("status.no_agency")
+            say_no_agency(ctx)
             return
+        ctx.say("status.own_agency_only", agency=ctx.agency.short_name)
         agency_status(ctx, ctx.agency, period)
         return
     period_status(ctx, period, list_missing=True)
+
+
+def latest_due(session: Session, today) -> Period | None:
+    """Return the period whose deadline passed most recently, monthly first on a tie.
+
+    A deadline has passed once its day is over, so a period due today is not
+    yet due.
+    """
+    last = session.exec(
+        select(Period.deadline)
+        .where(Period.deadline < today)
+        .order_by(Period.deadline.desc())
+    ).first()
+    if last is None:
+        return None
+    periods = session.exec(select(Period).where(Period.deadline == last)).all()
+    return min(periods, key=lambda p: (PERIODICITY_ORDER.get(p.periodicity, 9), p.id))
 
 
 def missing_agencies(session: Session, period: Period) -> list[Agency]:
@@ -175,9 +206,9 @@ def period_status(ctx: Context, period: Period, list_missing: bool) -> list[Agen
     )
     late = [a.short_name for a in done if not submitted[a.id].on_time]
     if late:
-        ctx.say("status.late_list", count=len(late), names=", ".join(late))
+        ctx.say("status.late_list", count=len(late), names=join_names(late))
     if list_missing and missing:
-        names = ", ".join(a.short_name for a in missing)
+        names = join_names([a.short_name for a in missing])
         ctx.say("status.missing", count=len(missing), names=names)
     elif list_missing:
         ctx.say("status.none_missing")
@@ -245,8 +276,12 @@ def _agency_report(ctx: Context, agency: Agency, period: Period) -> Report | Non
                 deadline=long_date(period.deadline, ctx.lang))
         return None
     values = reports.values_by_indicator(ctx.session, report)
+    previous = previous_period(ctx.session, period)
+    earlier = previous_numbers(ctx.session, agency, previous)
     lines = [
-        f"• {ind.name}: {display(ind, values.get(ind.id), ctx.lang)}"
+        f"• {ind.name}: {display(ind, values[ind.id], ctx.lang)}"
+        + compared(ind, values[ind.id].number, earlier.get(ind.id), previous, period,
+                   ctx.lang)
         for ind in indicators
         if ind.id in values
     ]
@@ -289,3 +324,121 @@ def handle_deadline(ctx: Context, text: str) -> None:
         ctx.say("deadline.none")
         return
     ctx.say("deadline.list", lines="\n".join(lines))
+
+
+# --- lists and comparisons shared with flows.insight ----------------------------
+
+# Lists of names are broken into lines of at most this many characters. The
+# webhook splits a reply into parts of at most 1,600 characters at line
+# boundaries (bot.outbound.split_body), so a shorter line is never cut.
+NAMES_LINE_WIDTH = 1000
+
+
+def join_names(names: list[str], width: int = NAMES_LINE_WIDTH) -> str:
+    """Join names with commas, starting a new line where one would pass `width`."""
+    lines: list[str] = []
+    current = ""
+    for name in names:
+        candidate = f"{current}, {name}" if current else name
+        if current and len(candidate) > width:
+            lines.append(current + ",")
+            current = name
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return "\n".join(lines)
+
+
+def previous_period(session: Session, period: Period) -> Period | None:
+    """Return the period of the same periodicity that starts right before `period`."""
+    return session.exec(
+        select(Period)
+        .where(Period.periodicity == period.periodicity, Period.start < period.start)
+        .order_by(Period.start.desc())
+    ).first()
+
+
+def previous_numbers(
+    session: Session, agency: Agency, previous: Period | None
+) -> dict[int, Decimal]:
+    """Return the numbers of the agency's submitted report for `previous`, by indicator."""
+    if previous is None:
+        return {}
+    report = reports.get_report(session, agency, previous)
+    if report is None or report.status == ReportStatus.DRAFT:
+        return {}
+    return {
+        indicator_id: value.number
+        for indicator_id, value in reports.values_by_indicator(session, report).items()
+        if value.number is not None
+    }
+
+
+def short_period_label(period: Period, lang: str, reference: Period | None = None) -> str:
+    """Name a period briefly: `Feb`, `TW IV`, `2025`, with the year when it differs.
+
+    The year is added when it is not the year of `reference`, as in `Des 2025`
+    next to a January figure.
+    """
+    lang = language(lang)
+    if period.periodicity == Periodicity.ANNUAL:
+        return str(period.start.year)
+    if period.periodicity == Periodicity.QUARTERLY:
+        label = t(lang, "compare.quarter", roman=ROMAN[period_index(period)])
+    else:
+        label = format_date(period.start, "LLL", locale=lang)
+    if reference is None or reference.start.year != period.start.year:
+        label = f"{label} {period.start.year}"
+    return label
+
+
+def signed_change(difference: Decimal, write, lang: str) -> str:
+    """Write a difference with its sign, `write` formatting its size; `tetap` for 0."""
+    if not difference:
+        return t(lang, "compare.unchanged")
+    sign = "+" if difference > 0 else "-"
+    return sign + write(abs(difference))
+
+
+def indicator_change(
+    indicator: Indicator, number: Decimal, before: Decimal, lang: str
+) -> str:
+    """Write the change of an indicator's value: `+5,2 poin`, `-Rp1.500.000`, `+3 orang`.
+
+    Percentages change by percentage points. Both values are rounded to two
+    decimals first, as they are shown, so the change is their visible
+    difference.
+    """
+    if indicator.type == IndicatorType.PERCENT:
+        cent = Decimal("0.01")
+        difference = number.quantize(cent) - before.quantize(cent)
+        return signed_change(difference, lambda size: points(size, lang), lang)
+    return signed_change(
+        number - before, lambda size: display_number(indicator, size), lang
+    )
+
+
+def points(size: Decimal, lang: str, decimals: int | None = None) -> str:
+    """Write a number of percentage points: `5,2 poin`."""
+    number = format_number(size.normalize() if decimals is None else size, decimals)
+    return t(lang, "compare.points", value=number)
+
+
+def compared(
+    indicator: Indicator,
+    number: Decimal | None,
+    before: Decimal | None,
+    previous: Period | None,
+    current: Period,
+    lang: str,
+) -> str:
+    """Return ` (Feb 76%, +5,2 poin)` after a value of `current`, or "" without both."""
+    if number is None or before is None or previous is None:
+        return ""
+    return t(
+        lang, "compare.previous",
+        period=short_period_label(previous, lang, current),
+        value=display_number(indicator, before),
+        change=indicator_change(indicator, number, before, lang),
+    )

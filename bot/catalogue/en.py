@@ -160,11 +160,79 @@ TEXTS = {
     "status.on_time": "on time",
     "status.late": "late",
     "status.own_agency_only": "You can only see the reports of {agency}.",
-    "status.no_agency": "This number is not linked to any agency.",
+    "status.no_agency": (
+        "This number is not linked to any agency, so there is nothing to show. "
+        "Please contact {contact}."
+    ),
     "deadline.one": "The *{label}* report is due *{deadline}*.",
     "deadline.line": "• {label}: {deadline}",
     "deadline.list": "Next deadlines:\n{lines}",
     "deadline.none": "There is no upcoming deadline.",
+    # Comparisons with the previous period (flows/status.py, flows/insight.py)
+    "compare.previous": " ({period} {value}, {change})",
+    "compare.change": " ({change})",
+    "compare.unchanged": "unchanged",
+    "compare.points": "{value} pts",
+    "compare.quarter": "Q{roman}",
+    # Questions across agencies: rekap, peringkat, telat (flows/insight.py)
+    "insight.recap_title": "*{indicator} overview — {label}*\n{name}",
+    "insight.changes_from": "In brackets: the change from {label}.",
+    "insight.value_line": "• {agency}: {value}{change}",
+    "insight.count": "With a value: {reported} of {expected} agencies",
+    "insight.spread": (
+        "Lowest: {low} ({low_names}) • Median: {median}{median_change} • "
+        "Highest: {high} ({high_names})"
+    ),
+    "insight.more_names": "{names} and {count} more",
+    "insight.no_values": "No {indicator} values for {label} yet.",
+    "insight.without_value": "*No value yet ({count}):* {names}",
+    "insight.choice_line": "• {choice} ({count}{before}): {names}",
+    "insight.choice_before": ", {period}: {count}",
+    "insight.end_of": "{label} (end of {whole})",
+    "insight.periodicity": "{indicator} is reported {periodicity}. Example: *{example}*.",
+    "insight.periodicity.monthly": "monthly",
+    "insight.periodicity.quarterly": "quarterly",
+    "insight.periodicity.annual": "yearly",
+    "insight.unknown_indicator": (
+        'The indicator "{text}" was not found. Did you mean {options}? '
+        "Example: *rekap bor march*."
+    ),
+    "insight.unknown_indicator_none": (
+        'The indicator "{text}" was not found. Type its name or code, '
+        "for example *rekap bor march* or *peringkat fisik*."
+    ),
+    "insight.not_applicable": "{agency} does not report {indicator}.",
+    "insight.own_value": "*{agency} — {indicator} {label}*: {value}{change}",
+    "insight.own_none": "*{agency} — {indicator} {label}*: no value yet.",
+    "insight.ranking_title": "*Ranking by {measure} — {label}*",
+    "insight.measure_budget": "{indicator} (% of budget)",
+    "insight.rank_line": "{rank}. {agency}: {value}{change}",
+    "insight.ranking_none": "No agency can be ranked for {label} yet.",
+    "insight.no_budget_list": "*No {year} budget ({count}):* {names}",
+    "insight.no_budget_indicator": (
+        "The spending ranking is not available because no indicator is checked "
+        "against the budget. Name an indicator, e.g. *peringkat fisik*."
+    ),
+    "insight.not_numeric": (
+        "{indicator} is not a number, so it cannot be ranked. Try *rekap {example}*."
+    ),
+    "insight.own_rank": (
+        "*{agency} — {measure} {label}*: rank {rank} of {count} agencies • "
+        "{value}{change}"
+    ),
+    "insight.own_no_budget": "*{agency}*: no {year} budget yet, so it cannot be ranked.",
+    "insight.late_not_due": "*{label}* is due {deadline}, so no report is late yet.",
+    "insight.late_header": "*Reported late ({count}):*",
+    "insight.late_line": "• {agency}: {days} days (sent {when})",
+    "insight.late_none": "No report came in late.",
+    "insight.overdue": "*Not reported, {days} days past the deadline ({count}):* {names}",
+    "insight.own_on_time": "*{agency} — {label}*: reported on time (sent {when}).",
+    "insight.own_late": "*{agency} — {label}*: reported {days} days late (sent {when}).",
+    "insight.own_overdue": (
+        "*{agency} — {label}*: not reported, {days} days past the deadline "
+        "{deadline}. Type *lapor* to fill it in."
+    ),
+    "insight.own_not_due": "*{agency} — {label}*: not reported yet (due {deadline}).",
     # Added checks and replies
     "report.not_open_yet": "The *{label}* report cannot be filled in yet; it opens on {opens}.",
     "report.more_periods": "{count} more periods are open; type e.g. *lapor january* or *lapor tw 1*.",

@@ -172,11 +172,81 @@ TEXTS = {
     "status.on_time": "tepat waktu",
     "status.late": "terlambat",
     "status.own_agency_only": "Anda hanya dapat melihat laporan {agency}.",
-    "status.no_agency": "Nomor ini belum terhubung ke OPD mana pun.",
+    "status.no_agency": (
+        "Nomor ini belum terhubung ke OPD mana pun, jadi belum ada data yang bisa "
+        "ditampilkan. Silakan hubungi {contact}."
+    ),
     "deadline.one": "Batas laporan *{label}*: *{deadline}*.",
     "deadline.line": "• {label}: {deadline}",
     "deadline.list": "Batas laporan terdekat:\n{lines}",
     "deadline.none": "Belum ada batas laporan berikutnya.",
+    # Comparisons with the previous period (flows/status.py, flows/insight.py)
+    "compare.previous": " ({period} {value}, {change})",
+    "compare.change": " ({change})",
+    "compare.unchanged": "tetap",
+    "compare.points": "{value} poin",
+    "compare.quarter": "TW {roman}",
+    # Questions across agencies: rekap, peringkat, telat (flows/insight.py)
+    "insight.recap_title": "*Rekap {indicator} — {label}*\n{name}",
+    "insight.changes_from": "Dalam kurung: perubahan dari {label}.",
+    "insight.value_line": "• {agency}: {value}{change}",
+    "insight.count": "Sudah ada nilai: {reported} dari {expected} OPD",
+    "insight.spread": (
+        "Terendah: {low} ({low_names}) • Median: {median}{median_change} • "
+        "Tertinggi: {high} ({high_names})"
+    ),
+    "insight.more_names": "{names} dan {count} lainnya",
+    "insight.no_values": "Belum ada nilai {indicator} untuk {label}.",
+    "insight.without_value": "*Belum ada nilai ({count}):* {names}",
+    "insight.choice_line": "• {choice} ({count}{before}): {names}",
+    "insight.choice_before": ", {period}: {count}",
+    "insight.end_of": "{label} (akhir {whole})",
+    "insight.periodicity": "{indicator} dilaporkan {periodicity}. Contoh: *{example}*.",
+    "insight.periodicity.monthly": "bulanan",
+    "insight.periodicity.quarterly": "per triwulan",
+    "insight.periodicity.annual": "tahunan",
+    "insight.unknown_indicator": (
+        'Indikator "{text}" tidak dikenali. Mungkin maksudnya: {options}? '
+        "Contoh: *rekap bor maret*."
+    ),
+    "insight.unknown_indicator_none": (
+        'Indikator "{text}" tidak dikenali. Tulis nama atau kode indikatornya, '
+        "contoh: *rekap bor maret*, *peringkat fisik*."
+    ),
+    "insight.not_applicable": "{indicator} tidak dilaporkan oleh {agency}.",
+    "insight.own_value": "*{agency} — {indicator} {label}*: {value}{change}",
+    "insight.own_none": "*{agency} — {indicator} {label}*: belum ada nilai.",
+    "insight.ranking_title": "*Peringkat {measure} — {label}*",
+    "insight.measure_budget": "{indicator} (% pagu)",
+    "insight.rank_line": "{rank}. {agency}: {value}{change}",
+    "insight.ranking_none": "Belum ada OPD yang bisa diperingkat untuk {label}.",
+    "insight.no_budget_list": "*Belum ada pagu {year} ({count}):* {names}",
+    "insight.no_budget_indicator": (
+        "Peringkat realisasi belum bisa dibuat karena belum ada indikator keuangan "
+        "yang dibandingkan dengan pagu. Sebutkan indikatornya, mis. *peringkat fisik*."
+    ),
+    "insight.not_numeric": (
+        "{indicator} bukan angka, jadi tidak bisa diperingkat. Coba *rekap {example}*."
+    ),
+    "insight.own_rank": (
+        "*{agency} — {measure} {label}*: peringkat {rank} dari {count} OPD • "
+        "{value}{change}"
+    ),
+    "insight.own_no_budget": (
+        "*{agency}*: belum ada pagu {year}, jadi belum bisa diperingkat."
+    ),
+    "insight.late_not_due": "Batas *{label}* baru {deadline}, jadi belum ada yang terlambat.",
+    "insight.late_header": "*Lapor terlambat ({count}):*",
+    "insight.late_line": "• {agency}: {days} hari (terkirim {when})",
+    "insight.late_none": "Tidak ada yang lapor terlambat. 👍",
+    "insight.overdue": "*Belum lapor, sudah lewat {days} hari ({count}):* {names}",
+    "insight.own_on_time": "*{agency} — {label}*: lapor tepat waktu (terkirim {when}). 👍",
+    "insight.own_late": "*{agency} — {label}*: lapor terlambat {days} hari (terkirim {when}).",
+    "insight.own_overdue": (
+        "*{agency} — {label}*: belum lapor, sudah lewat {days} hari dari batas "
+        "{deadline}. Ketik *lapor* untuk mengisi."
+    ),
+    "insight.own_not_due": "*{agency} — {label}*: belum lapor (batas {deadline}).",
     # Added checks and replies
     "report.not_open_yet": (
         "Laporan *{label}* belum bisa diisi; pengisian dibuka mulai {opens}."
