@@ -4,8 +4,8 @@ A worker sends a row under WhatsApp's rules. Inside the 24-hour window that
 the official's last message opened, the body goes as free text. Outside it,
 the approved template configured for the row's kind and the official's
 language goes instead, with the row's variables. Business-initiated kinds
-(every kind but `reply`) also need the official's consent and a reachable
-number. Busy responses from Twilio (429, 5xx) are retried with exponential backoff, sends
+(every kind but `reply` and `signin`) also need the official's consent and a
+reachable number. Busy responses from Twilio (429, 5xx) are retried with exponential backoff, sends
 are paced across workers through Redis, and templates beyond the daily
 limit of recipients wait for the next local day.
 """
@@ -36,6 +36,13 @@ SENDING = "sending"
 # Replies answer the official's own message; every other kind is
 # business-initiated and needs consent.
 REPLY = "reply"
+# A dashboard sign-in code, requested by the official on the sign-in page.
+SIGNIN = "signin"
+# Kinds the official asked for, so they need no recorded consent. The daily
+# limit of template recipients does not defer them either, because a code
+# deferred to the next day has expired. NOTE: Meta counts a sign-in template
+# against the sender's tier all the same, and so does `_over_daily_limit`.
+REQUESTED_KINDS = frozenset({REPLY, SIGNIN})
 # Twilio errors that say "not now" rather than "never": 63018 is a rate or
 # messaging limit of the sender.
 RETRYABLE_CODES = frozenset({63018})
@@ -198,7 +205,9 @@ def plan_send(
         contact = session.exec(
             select(Contact).where(Contact.official_id == row.official_id)
         ).first()
-    if row.kind != REPLY and not may_initiate(contact):
+    if row.kind == SIGNIN and now >= row.created_at + settings.signin_code_lifetime:
+        return Plan("fail", error="not sent: the sign-in code expired before it went out")
+    if row.kind not in REQUESTED_KINDS and not may_initiate(contact):
         return Plan("fail", error=_no_consent_reason(contact))
     if in_window(contact, now) and not window_closed:
         return Plan("text")
@@ -207,9 +216,12 @@ def plan_send(
                     "of this message goes as a template")
     key = template_key(row.kind, official.language if official else None)
     content_sid = settings.templates.get(key)
+    if content_sid is None and row.kind == SIGNIN:
+        # A code is a code in any language: fall back to the Indonesian template.
+        content_sid = settings.templates.get(template_key(SIGNIN, "id"))
     if content_sid is None:
         return Plan("wait", error=f"no template for {key}")
-    if row.kind != REPLY and _over_daily_limit(session, settings, row, now):
+    if row.kind not in REQUESTED_KINDS and _over_daily_limit(session, settings, row, now):
         until = next_local_midnight(settings, now)
         return Plan("defer", until=until, error=(
             f"{DAILY_LIMIT_ERROR} of {settings.daily_limit} recipients reached; "

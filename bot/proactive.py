@@ -10,7 +10,8 @@ while any of these holds:
 - the official's conversation is active and changed within
   `EMONEV_CONVERSATION_IDLE_MINUTES`, so a message would interrupt it;
 - the official already got `EMONEV_DAILY_MESSAGE_CAP` outbox rows of
-  business-initiated kinds (every kind but `reply`) this local day;
+  business-initiated kinds (every kind but `reply` and `signin`) this local
+  day;
 - for reminders, the official snoozed them (`Contact.snoozed_until`).
 """
 
@@ -22,7 +23,7 @@ from sqlmodel import Session, func, select
 
 from bot.config import Settings
 from bot.contacts import may_initiate
-from bot.outbound import REPLY
+from bot.outbound import REQUESTED_KINDS
 from models import Contact, Conversation, ConversationStatus, Outbox
 
 SUNDAY = 6
@@ -79,12 +80,15 @@ def messages_today(
 ) -> int:
     """Count the official's business-initiated outbox rows of the local day of `at`.
 
-    Every kind but `reply` is business-initiated, as in `bot.outbound`. With
-    `kind`, only rows of that kind count. A message split into several rows
-    counts once per row.
+    Every kind but `reply` and `signin` is business-initiated, as in
+    `bot.outbound`. With `kind`, only rows of that kind count. A message
+    split into several rows counts once per row.
     """
     start, end = local_day_bounds(settings, at)
-    counted = Outbox.kind == kind if kind is not None else Outbox.kind != REPLY
+    counted = (
+        Outbox.kind == kind if kind is not None
+        else Outbox.kind.not_in(REQUESTED_KINDS)
+    )
     return session.exec(
         select(func.count()).select_from(Outbox).where(
             Outbox.official_id == official_id,
