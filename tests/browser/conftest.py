@@ -1,8 +1,9 @@
 """Playwright fixtures: Debian's headless Chromium against the app under gunicorn.
 
-Playwright's own browser download needs a network these machines lack, so
-the tests drive /usr/bin/chromium. Without it every browser test is
-skipped, unless EMONEV_REQUIRE_BROWSER=1 (set by `.ci/run`) makes it fail.
+Playwright's own browser download needs network access, so the tests drive
+Debian's /usr/bin/chromium, which `.ci/run` installs. Without it every
+browser test is skipped, unless EMONEV_REQUIRE_BROWSER=1 (set by `.ci/run`)
+makes it fail.
 Each test saves a screenshot per step under `artifacts/browser/`.
 """
 

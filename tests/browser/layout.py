@@ -32,5 +32,5 @@ def page_overflow(page) -> dict[str, int]:
 
 
 def inner_scroll(locator) -> dict:
-    """Return how the located element scrolls inside its parent, see INNER_SCROLL_SCRIPT."""
+    """Return how the located element scrolls sideways inside its parent."""
     return locator.evaluate(INNER_SCROLL_SCRIPT)
