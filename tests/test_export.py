@@ -1,23 +1,43 @@
-"""Tests of `bot.export` on SQLite and PostgreSQL."""
+"""Tests of `bot.export` and `flask export`, CSV and xlsx, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import csv
 import io
+import subprocess
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 from bot import reports
 from bot.db import get_engine
-from bot.export import COLUMNS, export_rows, write_csv
+from bot.export import (
+    COLUMNS,
+    export_rows,
+    export_table,
+    write_csv,
+    write_table_csv,
+    write_xlsx,
+)
 from bot.importer import import_directory
 from bot.periods import applicable_indicators
-from models import Agency, Indicator, Official, Period, ValueFlag
+from bot.timeliness import periods_between
+from models import NUMERIC_TYPES, Agency, Indicator, Official, Period, ValueFlag
+from tests.conftest import load_sample
+from tests.test_cli import (
+    COMMAND_TIMEOUT_SECONDS,
+    FLASK,
+    REPO_ROOT,
+    base_environment,
+    flask,
+    guarded_subprocess_env,
+)
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 WIB = ZoneInfo("Asia/Jakarta")
@@ -342,3 +362,209 @@ def test_export_flag_columns_through_csv(session, reviewed):
 
     assert exported["RFK-KEU"]["flag_reason"] == "naik 300% | cek SP2D (kept: sesuai SP2D)"
     assert exported["ADM-LAPKEU"]["verified_at"] == "2026-04-12T15:00:00+07:00"
+
+
+# --- ranges, typed rows and xlsx --------------------------------------------------
+
+
+def export_csv_text(session, periods) -> str:
+    columns, rows = export_table(session, periods, WIB)
+    stream = io.StringIO(newline="")
+    write_table_csv(columns, rows, stream)
+    return stream.getvalue()
+
+
+def export_xlsx(session, periods) -> bytes:
+    columns, rows = export_table(session, periods, WIB)
+    stream = io.BytesIO()
+    write_xlsx(columns, rows, stream)
+    return stream.getvalue()
+
+
+def numeric_indicators(session) -> set[str]:
+    return {
+        indicator.code
+        for indicator in session.exec(select(Indicator)).all()
+        if indicator.type in NUMERIC_TYPES
+    }
+
+
+def test_table_csv_same_as_period_csv(session, reviewed):
+    """One period's typed rows give the same file as the string rows."""
+    stream = io.StringIO(newline="")
+    write_csv(export_rows(session, reviewed, WIB), stream)
+
+    assert export_csv_text(session, [reviewed]) == stream.getvalue()
+
+
+def test_export_range_has_every_period(session, reviewed):
+    periods = periods_between(session, "2026-02", "2026-03")
+    rows = list(csv.DictReader(io.StringIO(export_csv_text(session, periods))))
+
+    codes = [period.code for period in periods]
+    assert codes == ["2026-02", "2026-TW1", "2026-03"]
+    # Rows stay grouped by period, in deadline order.
+    seen = [row["period"] for row in rows]
+    assert sorted(set(seen), key=seen.index) == codes
+    for period in periods:
+        assert [row for row in rows if row["period"] == period.code] == export_rows(
+            session, period, WIB
+        )
+
+
+def test_export_table_typed_cells(session, reviewed):
+    columns, rows = export_table(session, [reviewed], WIB)
+    dinkes = {
+        row[columns.index("indicator_code")]: dict(zip(columns, row))
+        for row in rows
+        if row[columns.index("agency_code")] == "DINKES"
+    }
+
+    assert dinkes["RFK-KEU"]["value"] == Decimal("18250500000")
+    assert dinkes["RFK-KEU"]["submitted_at"] == ON_TIME
+    assert dinkes["RFK-KEU"]["submitted_at"].utcoffset().total_seconds() == 7 * 3600
+    assert dinkes["RFK-MASALAH"]["value"] == "none"
+    assert dinkes["ADM-LAPKEU"]["value"] == "Sudah"
+    assert dinkes["RFK-UPAYA"]["value"] is None
+    assert dinkes["RFK-UPAYA"]["flag"] is None
+
+
+def test_xlsx_cells_match_csv(session, reviewed):
+    periods = periods_between(session, "2026-02", "2026-03")
+    csv_rows = list(csv.reader(io.StringIO(export_csv_text(session, periods))))
+    sheet = load_workbook(io.BytesIO(export_xlsx(session, periods))).active
+    sheet_rows = list(sheet.iter_rows())
+    numeric = numeric_indicators(session)
+
+    assert len(sheet_rows) == len(csv_rows)
+    assert [cell.value for cell in sheet_rows[0]] == csv_rows[0]
+    counted = {"number": 0, "date": 0}
+    for csv_row, sheet_row in zip(csv_rows[1:], sheet_rows[1:]):
+        cells = dict(zip(COLUMNS, sheet_row))
+        for column, text in zip(COLUMNS, csv_row):
+            cell = cells[column]
+            where = (csv_row[1], csv_row[3], column)
+            if text == "":
+                assert cell.value is None, where
+            elif column in ("submitted_at", "verified_at"):
+                assert cell.is_date, where
+                local = datetime.fromisoformat(text)
+                assert cell.value == local.replace(tzinfo=None), where
+                counted["date"] += 1
+            elif column == "value" and csv_row[3] in numeric and text != "none":
+                assert cell.data_type == "n", where
+                assert cell.value == pytest.approx(float(Decimal(text)), rel=1e-15)
+                counted["number"] += 1
+            else:
+                assert cell.data_type == "s", where
+                assert cell.value == text, where
+    # DINKES's three numbers and its computed share, RSUD's BOR and the
+    # number in DPUPR's draft, all in 2026-03.
+    assert counted["number"] == 4 + 1 + 1
+    # Times appear on every row of DINKES and RSUD in 2026-03.
+    assert counted["date"] > 0
+
+
+def test_xlsx_layout(session, reviewed):
+    sheet = load_workbook(io.BytesIO(export_xlsx(session, [reviewed]))).active
+
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.bold for cell in sheet[1])
+    assert not sheet["A2"].font.bold
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(COLUMNS))}1"
+    widths = [sheet.column_dimensions[get_column_letter(index)].width
+              for index in range(1, len(COLUMNS) + 1)]
+    assert all(width >= len(column) for width, column in zip(widths, COLUMNS))
+    # Names are wider than codes.
+    agency_name = widths[COLUMNS.index("agency_name")]
+    assert agency_name > widths[COLUMNS.index("agency_code")]
+
+
+def test_xlsx_keeps_formula_text(session, period):
+    """An answer that starts with "=" stays text, so Excel does not run it."""
+    dpupr = by_code(session, Agency, "DPUPR")
+    report = reports.get_report(session, dpupr, period)
+    store(session, report, "RFK-MASALAH", "=1+1", text="=1+1")
+    session.commit()
+
+    sheet = load_workbook(io.BytesIO(export_xlsx(session, [period]))).active
+    cells = [
+        row for row in sheet.iter_rows(min_row=2)
+        if row[1].value == "DPUPR" and row[3].value == "RFK-MASALAH"
+    ][0]
+    assert cells[COLUMNS.index("value")].data_type == "s"
+    assert cells[COLUMNS.index("value")].value == "=1+1"
+    assert cells[COLUMNS.index("raw_text")].data_type == "s"
+
+
+# --- flask export -----------------------------------------------------------------
+
+
+def test_export_command_range_csv(session, reviewed, db_url, tmp_path):
+    output = tmp_path / "range.csv"
+    result = flask(db_url, "export", "--from", "2026-02", "--to", "2026-03",
+                   "--output", str(output))
+
+    periods = periods_between(session, "2026-02", "2026-03")
+    expected = export_csv_text(session, periods)
+    assert result.returncode == 0, result.stderr
+    assert output.read_text(encoding="utf-8") == expected
+    assert f"Wrote {len(expected.splitlines()) - 1} rows" in result.stderr
+
+
+def test_export_command_period_csv_unchanged(session, reviewed, db_url):
+    result = flask(db_url, "export", "--period", "2026-03")
+
+    stream = io.StringIO(newline="")
+    write_csv(export_rows(session, reviewed, WIB), stream)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == stream.getvalue()
+
+
+@pytest.mark.parametrize("arguments", [[], ["--format", "xlsx"]])
+def test_export_command_xlsx_file(session, reviewed, db_url, tmp_path, arguments):
+    output = tmp_path / "range.xlsx"
+    result = flask(db_url, "export", "--from", "2026-02", "--to", "2026-03",
+                   "--output", str(output), *arguments)
+
+    periods = periods_between(session, "2026-02", "2026-03")
+    csv_rows = list(csv.reader(io.StringIO(export_csv_text(session, periods))))
+    sheet = load_workbook(output).active
+    assert result.returncode == 0, result.stderr
+    assert sheet.max_row == len(csv_rows)
+    assert [cell.value for cell in sheet[1]] == list(COLUMNS)
+    assert [cell.value for cell in sheet["A"][1:]] == [row[0] for row in csv_rows[1:]]
+
+
+def test_export_command_xlsx_to_pipe(reviewed, db_url):
+    result = subprocess.run(
+        [str(FLASK), "--app", "app", "export", "--period", "2026-03", "--format",
+         "xlsx"],
+        cwd=REPO_ROOT, env=guarded_subprocess_env(base_environment(db_url)),
+        capture_output=True, timeout=COMMAND_TIMEOUT_SECONDS,
+    )
+
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(io.BytesIO(result.stdout)).active
+    assert sheet["A2"].value == "2026-03"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--period", "1999-01"], "The period '1999-01' was not found"),
+        (["--from", "2026-01", "--to", "nope"], "The period 'nope' was not found"),
+        (["--from", "2026-03", "--to", "2026-01"], "The range is reversed"),
+        (["--from", "2026-01"], "both --from CODE and --to CODE"),
+        (["--period", "2026-03", "--to", "2026-04"], "not both"),
+        ([], "Give --period CODE"),
+        (["--period", "2026-03", "--format", "pdf"], "Invalid value for '--format'"),
+    ],
+)
+def test_export_command_rejects(db_url, arguments, expected):
+    load_sample(db_url)
+    result = flask(db_url, "export", *arguments)
+
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
