@@ -342,13 +342,34 @@ def test_outbox_leaves_out_twiml_replies(loaded_db_url):
         assert reply not in outbox_bodies
 
 
-@pytest.mark.parametrize("after", ["abc", "1.5", ""])
-def test_outbox_rejects_invalid_after(loaded_db_url, after):
+def test_outbox_refreshes_shown_statuses(loaded_db_url):
+    app = development_app(loaded_db_url)
+    client = app.test_client()
+    [first] = queue_notice(loaded_db_url, app, DINKES_OPERATOR, "Pesan pertama")
+    [second] = queue_notice(loaded_db_url, app, DINKES_OPERATOR, "Pesan kedua")
+    [other] = queue_notice(loaded_db_url, app, OTHER_OPERATOR, "Untuk operator lain")
+    with session_scope(get_engine(loaded_db_url)) as session:
+        session.get(Outbox, first).status = "failed"
+    official = official_by_phone(loaded_db_url, DINKES_OPERATOR)
+
+    answer = client.get(
+        f"/dev/simulator/{official.id}/outbox?after={second}"
+        f"&refresh={first},{second},{other}"
+    ).json
+
+    assert answer["messages"] == []
+    assert answer["statuses"] == {str(first): "failed", str(second): "stored"}
+
+
+@pytest.mark.parametrize(
+    "query", ["after=abc", "after=1.5", "after=", "refresh=1,x", "refresh=1;2"]
+)
+def test_outbox_rejects_invalid_ids(loaded_db_url, query):
     client = development_app(loaded_db_url).test_client()
     official = official_by_phone(loaded_db_url, DINKES_OPERATOR)
-    response = client.get(f"/dev/simulator/{official.id}/outbox?after={after}")
+    response = client.get(f"/dev/simulator/{official.id}/outbox?{query}")
     assert response.status_code == 400
-    assert "after" in response.json["error"]
+    assert query.split("=")[0] in response.json["error"]
 
 
 # --- make run -----------------------------------------------------------------------

@@ -105,15 +105,15 @@ def chat(official_id: int):
 def sign():
     """Return the `X-Twilio-Signature` for a simulated webhook request.
 
-    The JSON body is `{"url": ..., "params": {...}}`. Only a URL of this
-    server's WhatsApp webhook is signed, so this endpoint cannot sign
-    requests for another host. Behind a proxy the signature covers
-    `PUBLIC_URL` instead, as the webhook checks it.
+    The JSON body is `{"url": ..., "params": {...}}`. Only the WhatsApp
+    webhook's URL on the host this request was sent to is signed. Behind a
+    proxy the signature covers `PUBLIC_URL` instead, as the webhook checks it.
     """
     settings = _settings()
     if not settings.verify_signatures:
-        return {"error": "Webhook signatures are not checked because "
-                         "TWILIO_AUTH_TOKEN is not set; post without a signature."}, 409
+        message = ("Webhook signatures are not checked because TWILIO_AUTH_TOKEN "
+                   "is not set, so post without a signature.")
+        return {"error": message}, 409
     if not request.is_json:
         message = 'Send the request as JSON: {"url": ..., "params": {...}}.'
         return {"error": message}, 415
@@ -133,28 +133,34 @@ def sign():
                          f"got {url!r}."}, 400
     signed_url = url
     if settings.PUBLIC_URL:
-        query = urlsplit(url).query
-        signed_url = (settings.PUBLIC_URL.rstrip("/") + urlsplit(url).path
-                      + (f"?{query}" if query else ""))
+        parts = urlsplit(url)
+        query = f"?{parts.query}" if parts.query else ""
+        signed_url = settings.PUBLIC_URL.rstrip("/") + parts.path + query
     validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
     return {"signature": validator.compute_signature(signed_url, params)}
 
 
 @bp.get("/<int:official_id>/outbox")
 def outbox(official_id: int):
-    """List outbox rows to the official's number with an id above `after`, oldest first.
+    """List new outbox rows to the official's number, and the status of shown ones.
 
-    TwiML replies are never outbox rows, so a page that shows both shows each
-    message once.
+    `messages` contains the rows with an id above `after`, oldest first.
+    `statuses` maps the ids of `refresh` (comma-separated ids of rows the
+    page shows, the first POLL_LIMIT of them) to the rows' current status.
+    TwiML replies are never outbox rows, so a page that shows both shows
+    each message once.
 
     NOTE: two transactions can commit outbox rows out of id order. A row
     that commits after a poll has returned a higher id is then not listed.
     """
     raw_after = request.args.get("after", "0")
+    raw_refresh = request.args.get("refresh", "")
     try:
         after = int(raw_after)
+        refresh = [int(part) for part in raw_refresh.split(",") if part]
     except ValueError:
-        message = f"after must be an outbox id (a whole number), got {raw_after!r}."
+        message = (f"after and refresh must be outbox ids (whole numbers), "
+                   f"got after={raw_after!r} and refresh={raw_refresh!r}.")
         return {"error": message}, 400
     with _session() as session:
         official = session.get(Official, official_id)
@@ -166,7 +172,18 @@ def outbox(official_id: int):
             .order_by(Outbox.id)
             .limit(POLL_LIMIT)
         ).all()
-    return {"messages": [_outbox_view(row) for row in rows]}
+        statuses = []
+        if refresh:
+            statuses = session.exec(
+                select(Outbox.id, Outbox.status).where(
+                    Outbox.phone == official.phone,
+                    Outbox.id.in_(refresh[:POLL_LIMIT]),
+                )
+            ).all()
+    return {
+        "messages": [_outbox_view(row) for row in rows],
+        "statuses": {str(row_id): status for row_id, status in statuses},
+    }
 
 
 def _official_view(official: Official, agency: Agency | None) -> dict:

@@ -23,7 +23,7 @@ from bot.db import get_engine
 from bot.export import MISSING, NONE_VALUE
 from bot.timeliness import CellState
 from bot.web.pages import STATE_STYLES
-from models import Agency, Indicator, Period, Report, ReportValue
+from models import Agency, Indicator, Official, Period, Report, ReportValue
 from tests.browser.conftest import PHONE_VIEWPORT
 from tests.browser.layout import inner_scroll, page_overflow
 from tests.flows.seed import seed_report
@@ -70,8 +70,11 @@ def dashboard_stack(start_server, db_url: str, redis_url: str, log_dir):
             worker.stop()
 
 
-def sign_in(page, server, worker, twilio_double, screenshot) -> None:
-    """Sign in as the supervisor with the code the Twilio double received."""
+def sign_in(page, server, worker, twilio_double, screenshot) -> str:
+    """Sign in as the supervisor with the code the Twilio double received.
+
+    Returns the code.
+    """
     page.goto(server.url + "/dashboard/")
     expect(page.locator("#phone")).to_be_visible()
     screenshot(page, "signin")
@@ -95,6 +98,7 @@ def sign_in(page, server, worker, twilio_double, screenshot) -> None:
     page.fill("#code", code)
     page.get_by_role("button", name="Masuk").click()
     expect(page.locator("h1")).to_have_text("Kepatuhan pelaporan")
+    return code
 
 
 def seed(db_url: str) -> None:
@@ -174,9 +178,20 @@ def test_sign_in_matrix_agency_exports(
     with dashboard_stack(start_server, sqlite_loaded_url, redis_url, tmp_path) as (
         server, worker,
     ):
-        page = new_context().new_page()
-        sign_in(page, server, worker, twilio_double, screenshot)
+        context = new_context()
+        # The supervisor's phone in the simulator receives the code too.
+        phone = context.new_page()
+        phone.goto(f"{server.url}/dev/simulator/{official_id(sqlite_loaded_url)}")
+        page = context.new_page()
+        code = sign_in(page, server, worker, twilio_double, screenshot)
         screenshot(page, "matrix")
+        code_message = phone.locator(".bubble.proactive", has_text=code)
+        expect(code_message).to_have_count(1)
+        # The caption follows the row's status once the worker has sent it.
+        expect(code_message.locator(".meta")).to_contain_text("signin · sent")
+        phone.bring_to_front()
+        screenshot(phone, "code-in-simulator")
+        page.bring_to_front()
 
         # Show March 2026 alone.
         page.select_option("#periodicity", "monthly")
@@ -224,6 +239,11 @@ def test_sign_in_matrix_agency_exports(
         expect(page.locator("h1")).to_have_text(dinkes_name)
         expect(page.locator(f"#periode-{PERIOD}")).to_contain_text(dinkes.receipt_no)
         screenshot(page, "agency")
+
+
+def official_id(db_url: str, phone: str = SUPERVISOR) -> int:
+    with Session(get_engine(db_url)) as session:
+        return session.exec(select(Official.id).where(Official.phone == phone)).one()
 
 
 def agency_name(db_url: str, code: str) -> str:

@@ -5,6 +5,8 @@
 "use strict";
 
 const POLL_INTERVAL_MS = 2000;
+// Outbox statuses that no longer change; rows in other statuses are refreshed.
+const FINAL_STATUSES = ["sent", "stored", "failed"];
 
 document.addEventListener("DOMContentLoaded", () => {
   const filter = document.getElementById("official-filter");
@@ -36,6 +38,8 @@ function setUpChat(chat) {
   // Outbox ids already on the page: a row is shown once even when two polls
   // return it. TwiML replies are not outbox rows, so they never repeat here.
   const shownOutboxIds = new Set();
+  // Bubbles of shown outbox rows whose status may still change, by id.
+  const unsettled = new Map();
   let lastOutboxId = page.lastOutboxId;
   let polling = false;
   let pollFailed = false;
@@ -45,6 +49,7 @@ function setUpChat(chat) {
     showFormatted(body, body.textContent);
     if (bubble.dataset.outboxId) {
       shownOutboxIds.add(Number(bubble.dataset.outboxId));
+      watchStatus(bubble);
     }
   }
   scrollToEnd();
@@ -53,12 +58,9 @@ function setUpChat(chat) {
     chat.scrollTop = chat.scrollHeight;
   }
 
-  function addBubble(classes, text, meta, outboxId) {
+  function addBubble(classes, text, meta) {
     const bubble = document.createElement("li");
     bubble.className = `bubble ${classes}`;
-    if (outboxId !== undefined) {
-      bubble.dataset.outboxId = String(outboxId);
-    }
     const body = document.createElement("p");
     body.className = "body";
     showFormatted(body, text);
@@ -71,27 +73,64 @@ function setUpChat(chat) {
     return bubble;
   }
 
+  // The caption of an outbox row: its kind, status and time, from the bubble.
+  function outboxCaption(bubble) {
+    const { kind, status, time } = bubble.dataset;
+    return `${kind} · ${status} · ${time}`;
+  }
+
+  function addOutboxBubble(message) {
+    const bubble = addBubble("bot proactive", message.body, "");
+    Object.assign(bubble.dataset, {
+      outboxId: message.id, kind: message.kind, status: message.status,
+      time: message.time,
+    });
+    bubble.querySelector(".meta").textContent = outboxCaption(bubble);
+    watchStatus(bubble);
+  }
+
+  function watchStatus(bubble) {
+    if (!FINAL_STATUSES.includes(bubble.dataset.status)) {
+      unsettled.set(Number(bubble.dataset.outboxId), bubble);
+    }
+  }
+
+  function showStatuses(statuses) {
+    for (const [id, status] of Object.entries(statuses)) {
+      const bubble = unsettled.get(Number(id));
+      if (!bubble) {
+        continue;
+      }
+      bubble.dataset.status = status;
+      bubble.querySelector(".meta").textContent = outboxCaption(bubble);
+      if (FINAL_STATUSES.includes(status)) {
+        unsettled.delete(Number(id));
+      }
+    }
+  }
+
   async function poll() {
     if (polling) {
       return;
     }
     polling = true;
     try {
-      const response = await fetch(`${page.outboxUrl}?after=${lastOutboxId}`, {
-        cache: "no-store",
+      const query = new URLSearchParams({
+        after: lastOutboxId,
+        refresh: Array.from(unsettled.keys()).join(","),
       });
+      const response = await fetch(`${page.outboxUrl}?${query}`, { cache: "no-store" });
       if (!response.ok) {
         throw new Error(`the outbox answered HTTP ${response.status}`);
       }
-      const { messages } = await response.json();
+      const { messages, statuses } = await response.json();
+      showStatuses(statuses);
       for (const message of messages) {
         lastOutboxId = Math.max(lastOutboxId, message.id);
-        if (shownOutboxIds.has(message.id)) {
-          continue;
+        if (!shownOutboxIds.has(message.id)) {
+          shownOutboxIds.add(message.id);
+          addOutboxBubble(message);
         }
-        shownOutboxIds.add(message.id);
-        const meta = `${message.kind} · ${message.status} · ${message.time}`;
-        addBubble("bot proactive", message.body, meta, message.id);
       }
       pollFailed = false;
     } catch (error) {
