@@ -62,6 +62,7 @@ def _session_config(settings: Settings) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Production serves the dashboard over HTTPS only.
         "SESSION_COOKIE_SECURE": settings.production,
+        # Flask rejects a cookie signed longer ago than this, permanent or not.
         "PERMANENT_SESSION_LIFETIME": settings.dashboard_session_lifetime,
     }
 

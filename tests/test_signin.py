@@ -708,6 +708,19 @@ def test_cookie_flags_development(loaded_db_url):
     assert "Secure" not in header
 
 
+def test_signed_in_cookie_lasts_browser_session(loaded_db_url):
+    client = make_app(loaded_db_url, Clock(T0)).test_client()
+    token = csrf(client)
+    client.post("/dashboard/signin", data={"phone": SUPERVISOR, "csrf_token": token})
+    response = client.post("/dashboard/signin/code",
+                           data={"code": sent_code(loaded_db_url, SUPERVISOR),
+                                 "csrf_token": token})
+    header = response.headers["Set-Cookie"]
+    assert header.startswith("emonev_session=")
+    assert "Expires" not in header
+    assert "Max-Age" not in header
+
+
 def test_cookie_secure_in_production(loaded_db_url):
     app = make_app(
         loaded_db_url, Clock(T0), EMONEV_ENV="production", REDIS_URL="redis://127.0.0.1:1/0",

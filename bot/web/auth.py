@@ -84,7 +84,11 @@ def current_official() -> Official | None:
 def start_session(row: SigninCode, official: Official) -> None:
     """Sign the browser in with a consumed code, under a fresh CSRF token."""
     session.clear()
-    session.permanent = True
+    # A browser-session cookie: it has no Expires date, which a browser whose
+    # clock is off would misread. The server ends the session after
+    # EMONEV_DASHBOARD_SESSION_HOURS by the code row and by the cookie's
+    # signed timestamp.
+    session.permanent = False
     session[SIGNIN_ID] = row.id
     session[OFFICIAL_ID] = official.id
     session[ROLE] = official.role
