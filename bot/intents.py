@@ -69,8 +69,8 @@ COMMAND_WORDS = {
     Intent.UNLOCK: ("buka", "unlock"),
     Intent.CORRECTIONS: ("perbaikan", "koreksi", "corrections"),
 }
-# Typos are only guessed for these; `isi` or `cek` are too short to guess, and
-# `telat` is one letter from `telah`.
+# Typos are only guessed for these. `isi` or `cek` are too short to guess, and
+# `telat` is one letter away from the common word `telah`.
 TYPO_CANDIDATES = (
     "lapor", "status", "bantuan", "lanjut", "belum", "rekap", "peringkat", "ranking",
 )

@@ -64,7 +64,8 @@ _TENTH = Decimal("0.1")
 
 @dataclass(frozen=True)
 class Mention:
-    """An indicator named in a message, with where its name stands."""
+    """An indicator named in a message, with the span of its name in the normalised
+    text."""
 
     indicator: Indicator
     start: int
@@ -72,7 +73,10 @@ class Mention:
 
 
 def find_indicator(session: Session, text: str) -> Mention | None:
-    """Find the indicator named in `text` by code, name or alias; the longest name wins."""
+    """Find the indicator named in `text` by code, name or alias.
+
+    The longest name wins, so `realisasi fisik` beats `fisik`.
+    """
     norm = normalise(text)
     best: Mention | None = None
     for indicator in all_indicators(session):
@@ -82,7 +86,9 @@ def find_indicator(session: Session, text: str) -> Mention | None:
             if not name:
                 continue
             match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", norm)
-            if match and (best is None or match.end() - match.start() > best.end - best.start):
+            if match is None:
+                continue
+            if best is None or match.end() - match.start() > best.end - best.start:
                 best = Mention(indicator, match.start(), match.end())
     return best
 
@@ -106,7 +112,8 @@ def close_indicators(session: Session, typed: str) -> list[str]:
     for indicator in all_indicators(session):
         names = [indicator.code.lower(), indicator.name.lower(), *indicator.alias_list]
         score = max(
-            difflib.SequenceMatcher(None, typed, normalise(name)).ratio() for name in names
+            difflib.SequenceMatcher(None, typed, normalise(name)).ratio()
+            for name in names
         )
         if score >= SUGGESTION_CUTOFF:
             scored.append((-score, indicator.position, short_label(indicator)))
@@ -125,14 +132,16 @@ def say_unknown_indicator(ctx: Context, words: list[str]) -> None:
 
 
 def is_cumulative(session: Session, indicator: Indicator) -> bool:
-    """Tell whether a value adds up over the year, so a later period contains earlier ones.
+    """Tell whether a value adds up over the year, so a period includes earlier ones.
 
     An indicator is cumulative when an active `monotonic` rule of rules.csv
     checks it, or when it is computed from such an indicator (the share of
     the budget spent is computed from the cumulative spending).
     """
     monotonic = {
-        rule.indicator_id for rule in active_rules(session) if rule.kind == RuleKind.MONOTONIC
+        rule.indicator_id
+        for rule in active_rules(session)
+        if rule.kind == RuleKind.MONOTONIC
     }
     if indicator.id in monotonic:
         return True
@@ -174,11 +183,12 @@ def indicator_period(
 
 
 def period_heading(ctx: Context, period: Period, requested: Period | None) -> str:
-    """Name the period shown, and the quarter or year it stands for if another was named."""
+    """Name the period shown, and the quarter or year named if it ends that period."""
     label = period_label(period, ctx.lang)
     if requested is None or requested.id == period.id:
         return label
-    return ctx.text("insight.end_of", label=label, whole=period_label(requested, ctx.lang))
+    whole = period_label(requested, ctx.lang)
+    return ctx.text("insight.end_of", label=label, whole=whole)
 
 
 def say_periodicity_mismatch(ctx: Context, indicator: Indicator, command: str) -> None:
@@ -210,7 +220,7 @@ def fit_period(
 
 @dataclass(frozen=True)
 class Entry:
-    """One expected agency's value for the period and its number of the period before."""
+    """One expected agency's value for the period and its value of the period before."""
 
     agency: Agency
     value: ReportValue | None
@@ -252,7 +262,7 @@ def collect(
     earlier = submitted_values(session, indicator, previous)
     agencies = session.exec(select(Agency).order_by(Agency.id)).all()
     return [
-        Entry(agency=agency, value=values.get(agency.id), earlier=earlier.get(agency.id))
+        Entry(agency, values.get(agency.id), earlier.get(agency.id))
         for agency in agencies
         if indicator.applies(agency)
     ]
@@ -274,7 +284,7 @@ def rounded(indicator: Indicator, number: Decimal) -> Decimal:
 
 
 def tied_names(ctx: Context, entries: list[Entry], number: Decimal) -> str:
-    names = [e.agency.short_name for e in entries if e.number == number]
+    names = sorted(e.agency.short_name for e in entries if e.number == number)
     if len(names) <= MAX_TIED_NAMES:
         return ", ".join(names)
     return ctx.text("insight.more_names", names=", ".join(names[:MAX_TIED_NAMES]),
@@ -282,7 +292,7 @@ def tied_names(ctx: Context, entries: list[Entry], number: Decimal) -> str:
 
 
 def say_own_scope(ctx: Context) -> bool:
-    """For an operator, note that only their agency is shown; False when they have none."""
+    """Say that an operator sees only their agency, or return False if there is none."""
     if ctx.agency is None:
         status.say_no_agency(ctx)
         return False
@@ -294,7 +304,7 @@ def say_own_scope(ctx: Context) -> bool:
 
 
 def handle_recap(ctx: Context, text: str) -> None:
-    """Answer `rekap <indikator> [periode]`; without an indicator `rekap` is `status`."""
+    """Reply to `rekap <indikator> [periode]`; `rekap` alone is `status`."""
     requested = status.requested_period(ctx, text)
     if requested is False:
         ctx.say("period.unknown")
@@ -323,14 +333,15 @@ def handle_recap(ctx: Context, text: str) -> None:
 
 
 def recap_as_status(ctx: Context, text: str) -> None:
-    """Answer `rekap`, `rekap maret` or `rekap dinkes` as `status` does."""
+    """Reply to `rekap`, `rekap maret` or `rekap dinkes` as `status` does."""
     agency = status.find_agency(ctx.session, text)
     words = unknown_words(text)
     if agency is None and words:
         say_unknown_indicator(ctx, words)
         return
     own = ctx.agency
-    if not ctx.is_supervisor and own is not None and (agency is None or agency.id == own.id):
+    names_own = own is not None and (agency is None or agency.id == own.id)
+    if not ctx.is_supervisor and names_own:
         ctx.say("status.own_agency_only", agency=own.short_name)
     status.handle_status(ctx, text)
 
@@ -350,6 +361,7 @@ def numeric_recap(
     if not reported:
         ctx.say("insight.no_values", indicator=label, label=heading)
         return
+
     if previous is not None and any(e.before is not None for e in reported):
         ctx.say("insight.changes_from", label=period_label(previous, ctx.lang))
     for entry in sorted(reported, key=lambda e: (-e.number, e.agency.short_name)):
@@ -359,6 +371,7 @@ def numeric_recap(
                 indicator, entry.number, entry.before, ctx.lang))
         ctx.say("insight.value_line", agency=entry.agency.short_name,
                 value=display_number(indicator, entry.number), change=change)
+
     ctx.say("insight.count", reported=len(reported), expected=len(entries))
     numbers = [e.number for e in reported]
     middle = rounded(indicator, median(numbers))
@@ -413,28 +426,35 @@ def say_choices(
     previous: Period | None,
     period: Period,
 ) -> None:
-    """Say how many agencies gave each answer, and how many gave it the period before."""
+    """Say how many agencies gave each answer, this period and the one before."""
+    given = [e.value.text for e in entries if e.value is not None and e.value.text]
     answers = list(indicator.choice_list)
-    answers += sorted({e.value.text for e in entries if e.value and e.value.text} - set(answers))
+    answers += sorted(set(given) - set(answers))
     for answer in answers:
-        names = [e.agency.short_name for e in entries if e.value and e.value.text == answer]
+        names = [
+            e.agency.short_name
+            for e in entries
+            if e.value is not None and e.value.text == answer
+        ]
         if not names:
             continue
         before = ""
         if previous is not None:
             count = sum(1 for e in entries if e.earlier and e.earlier.text == answer)
-            before = ctx.text("insight.choice_before",
-                              period=status.short_period_label(previous, ctx.lang, period),
-                              count=count)
+            label = status.short_period_label(previous, ctx.lang, period)
+            before = ctx.text("insight.choice_before", period=label, count=count)
         ctx.say("insight.choice_line", choice=answer, count=len(names), before=before,
                 names=", ".join(names))
 
 
-def say_without_value(ctx: Context, entries: list[Entry], reported: list[Entry]) -> None:
+def say_without_value(
+    ctx: Context, entries: list[Entry], reported: list[Entry]
+) -> None:
     shown = {e.agency.id for e in reported}
     names = [e.agency.short_name for e in entries if e.agency.id not in shown]
     if names:
-        ctx.say("insight.without_value", count=len(names), names=status.join_names(names))
+        ctx.say("insight.without_value", count=len(names),
+                names=status.join_names(names))
 
 
 def own_value(
@@ -453,19 +473,21 @@ def own_value(
         ctx.say("insight.not_applicable", indicator=label, agency=agency.short_name)
         return
     if entry.value is None:
-        ctx.say("insight.own_none", agency=agency.short_name, indicator=label, label=heading)
+        ctx.say("insight.own_none", agency=agency.short_name, indicator=label,
+                label=heading)
         return
     change = status.compared(indicator, entry.number, entry.before, previous, period,
                              ctx.lang)
+    value = display(indicator, entry.value, ctx.lang)
     ctx.say("insight.own_value", agency=agency.short_name, indicator=label,
-            label=heading, value=display(indicator, entry.value, ctx.lang), change=change)
+            label=heading, value=value, change=change)
 
 
 # --- peringkat [indikator] ------------------------------------------------------
 
 
 def spending_indicator(session: Session) -> Indicator | None:
-    """Return the indicator of financial realisation, the one checked against the budget.
+    """Return the indicator of financial realisation, checked against the budget.
 
     It is the currency indicator that an active `ceiling` rule of rules.csv
     bounds by `budget` (in the sample regency, the cumulative spending).
@@ -484,7 +506,7 @@ def spending_indicator(session: Session) -> Indicator | None:
 
 @dataclass(frozen=True)
 class Measure:
-    """What agencies are ranked by: a share of the budget, or an indicator's value."""
+    """The quantity agencies are ranked by: a share of the budget, or a value."""
 
     indicator: Indicator
     # True: the indicator's value as a percentage of the agency's budget ceiling.
@@ -510,7 +532,7 @@ class Measure:
 
 
 def ranking_measure(ctx: Context, text: str) -> Measure | None:
-    """Pick what `peringkat ...` ranks by, or say why it cannot; None then.
+    """Return the measure `peringkat ...` ranks by, or None after replying why not.
 
     Without an indicator, or naming the spending or its share of the budget,
     it is the share of the budget spent. Another numeric indicator is ranked
@@ -529,7 +551,8 @@ def ranking_measure(ctx: Context, text: str) -> Measure | None:
         return Measure(spending, by_budget=True)
     indicator = mention.indicator
     if spending is not None and (
-        indicator.id == spending.id or reads_budget_share(ctx.session, indicator, spending)
+        indicator.id == spending.id
+        or reads_budget_share(ctx.session, indicator, spending)
     ):
         return Measure(spending, by_budget=True)
     if indicator.type not in NUMERIC_TYPES:
@@ -539,7 +562,9 @@ def ranking_measure(ctx: Context, text: str) -> Measure | None:
     return Measure(indicator, by_budget=False)
 
 
-def reads_budget_share(session: Session, indicator: Indicator, spending: Indicator) -> bool:
+def reads_budget_share(
+    session: Session, indicator: Indicator, spending: Indicator
+) -> bool:
     """Tell whether a computed indicator divides the spending by the budget."""
     if not indicator.computed or BUDGET not in indicator.formula:
         return False
@@ -577,7 +602,7 @@ def rank_agencies(
     period: Period,
     previous: Period | None,
 ) -> Ranking:
-    """Score each agency and rank them, highest first; equal scores share a rank.
+    """Score each agency and rank them, highest first. Equal scores share a rank.
 
     A share of the budget is rounded to one decimal before ranking, so two
     agencies shown with the same share share a rank.
@@ -619,7 +644,7 @@ def rank_agencies(
 
 
 def handle_ranking(ctx: Context, text: str) -> None:
-    """Answer `peringkat realisasi [periode]`, `peringkat fisik` and the like."""
+    """Reply to `peringkat realisasi [periode]`, `peringkat fisik` and the like."""
     requested = status.requested_period(ctx, text)
     if requested is False:
         ctx.say("period.unknown")
@@ -639,6 +664,7 @@ def handle_ranking(ctx: Context, text: str) -> None:
     if not ctx.is_supervisor:
         own_rank(ctx, measure, entries, ranking, period, previous, heading)
         return
+
     ctx.say("insight.ranking_title", measure=measure.title(ctx), label=heading)
     if not ranking.ranked:
         ctx.say("insight.ranking_none", label=heading)
@@ -647,10 +673,11 @@ def handle_ranking(ctx: Context, text: str) -> None:
     for place in ranking.ranked:
         change = ""
         if place.before is not None:
-            change = ctx.text("compare.change",
-                              change=measure.change(place.score, place.before, ctx.lang))
+            difference = measure.change(place.score, place.before, ctx.lang)
+            change = ctx.text("compare.change", change=difference)
         ctx.say("insight.rank_line", rank=place.rank, agency=place.agency.short_name,
                 value=measure.show(place.score), change=change)
+
     if ranking.no_report:
         names = status.join_names([a.short_name for a in ranking.no_report])
         ctx.say("status.missing", count=len(ranking.no_report), names=names)
@@ -676,12 +703,13 @@ def own_rank(
         ctx.say("insight.not_applicable", indicator=label, agency=agency.short_name)
         return
     if any(a.id == agency.id for a in ranking.no_budget):
-        ctx.say("insight.own_no_budget", agency=agency.short_name, year=period.start.year)
+        ctx.say("insight.own_no_budget", agency=agency.short_name,
+                year=period.start.year)
         return
     place = next((r for r in ranking.ranked if r.agency.id == agency.id), None)
     if place is None:
-        ctx.say("insight.own_none", agency=agency.short_name, indicator=measure.title(ctx),
-                label=heading)
+        ctx.say("insight.own_none", agency=agency.short_name,
+                indicator=measure.title(ctx), label=heading)
         return
     change = ""
     if place.before is not None and previous is not None:
@@ -700,7 +728,7 @@ def own_rank(
 
 
 def handle_late(ctx: Context, text: str) -> None:
-    """Answer `telat [periode]`: late submissions and agencies missing past the deadline.
+    """Reply to `telat [periode]`: late reports, then the agencies still missing.
 
     Without a period it is the period whose deadline passed most recently.
     """
@@ -798,7 +826,7 @@ def own_timing(ctx: Context, period: Period) -> None:
 
 
 def asks_for_agency_report(ctx: Context, text: str) -> bool:
-    """Tell whether `laporan <OPD> [periode]` asks to see a report rather than fill one.
+    """Tell whether `laporan <OPD> [periode]` requests a report to read, not to fill.
 
     It does when it names an agency, unless an operator names their own
     agency, which keeps starting their report as `lapor` does.

@@ -6,7 +6,7 @@ import logging
 
 from bot.intents import Intent, recognise, step_command
 from bot.i18n import period_label
-from bot.parsing import parse_period
+from bot.parsing import normalise, parse_period, strip_periods
 from bot.periods import resolve
 from flows import insight, menu, preferences, reporting, status, verification
 from flows.report_questions import ReportLocked, State
@@ -197,12 +197,18 @@ def _original_rest(text: str) -> str:
 
 
 def describe(ctx: Context, command: str, rest: str) -> str:
-    """Write a suggested command with its period spelled out."""
+    """Write a suggested command with its period spelled out.
+
+    The other words stay, so `pringkat realisasi maret` is shown as
+    `peringkat realisasi maret 2026`.
+    """
     ref = parse_period(rest) if rest else None
     period = resolve(ctx.session, ref, ctx.today) if ref else None
     if period is None:
         return f"{command} {rest}".strip()
-    return f"{command} {period_label(period, ctx.lang).lower()}"
+    words = strip_periods(normalise(rest))
+    label = period_label(period, ctx.lang).lower()
+    return " ".join(filter(None, [command, words, label]))
 
 
 def start_report(ctx: Context, rest: str) -> str | None:

@@ -292,7 +292,9 @@ def _agency_report(ctx: Context, agency: Agency, period: Period) -> Report | Non
                 filled=filled, total=len(asked), lines="\n".join(lines))
         return report
     local = report.submitted_at.astimezone(ctx.settings.tz)
-    submitter = ctx.session.get(Official, report.submitted_by_id)
+    submitter = None
+    if report.submitted_by_id is not None:
+        submitter = ctx.session.get(Official, report.submitted_by_id)
     timing = "status.on_time" if report.on_time else "status.late"
     ctx.say(
         "status.agency_submitted",
@@ -362,7 +364,7 @@ def previous_period(session: Session, period: Period) -> Period | None:
 def previous_numbers(
     session: Session, agency: Agency, previous: Period | None
 ) -> dict[int, Decimal]:
-    """Return the numbers of the agency's submitted report for `previous`, by indicator."""
+    """Return the numbers of the agency's submitted `previous` report, by indicator."""
     if previous is None:
         return {}
     report = reports.get_report(session, agency, previous)
@@ -375,7 +377,9 @@ def previous_numbers(
     }
 
 
-def short_period_label(period: Period, lang: str, reference: Period | None = None) -> str:
+def short_period_label(
+    period: Period, lang: str, reference: Period | None = None
+) -> str:
     """Name a period briefly: `Feb`, `TW IV`, `2025`, with the year when it differs.
 
     The year is added when it is not the year of `reference`, as in `Des 2025`
@@ -394,7 +398,10 @@ def short_period_label(period: Period, lang: str, reference: Period | None = Non
 
 
 def signed_change(difference: Decimal, write, lang: str) -> str:
-    """Write a difference with its sign, `write` formatting its size; `tetap` for 0."""
+    """Write a difference with its sign and its size formatted by `write`.
+
+    A difference of 0 is `tetap` (unchanged).
+    """
     if not difference:
         return t(lang, "compare.unchanged")
     sign = "+" if difference > 0 else "-"
@@ -404,7 +411,7 @@ def signed_change(difference: Decimal, write, lang: str) -> str:
 def indicator_change(
     indicator: Indicator, number: Decimal, before: Decimal, lang: str
 ) -> str:
-    """Write the change of an indicator's value: `+5,2 poin`, `-Rp1.500.000`, `+3 orang`.
+    """Write the change of a value: `+5,2 poin`, `-Rp1.500.000`, `+3 orang`.
 
     Percentages change by percentage points. Both values are rounded to two
     decimals first, as they are shown, so the change is their visible

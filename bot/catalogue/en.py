@@ -189,7 +189,10 @@ TEXTS = {
     "insight.choice_line": "• {choice} ({count}{before}): {names}",
     "insight.choice_before": ", {period}: {count}",
     "insight.end_of": "{label} (end of {whole})",
-    "insight.periodicity": "{indicator} is reported {periodicity}. Example: *{example}*.",
+    "insight.periodicity": (
+        "{indicator} is reported {periodicity}. "
+        "Example: *{example}*."
+    ),
     "insight.periodicity.monthly": "monthly",
     "insight.periodicity.quarterly": "quarterly",
     "insight.periodicity.annual": "yearly",
@@ -220,14 +223,23 @@ TEXTS = {
         "*{agency} — {measure} {label}*: rank {rank} of {count} agencies • "
         "{value}{change}"
     ),
-    "insight.own_no_budget": "*{agency}*: no {year} budget yet, so it cannot be ranked.",
+    "insight.own_no_budget": (
+        "*{agency}*: no {year} budget yet, so "
+        "it cannot be ranked."
+    ),
     "insight.late_not_due": "*{label}* is due {deadline}, so no report is late yet.",
     "insight.late_header": "*Reported late ({count}):*",
     "insight.late_line": "• {agency}: {days} days (sent {when})",
     "insight.late_none": "No report came in late.",
-    "insight.overdue": "*Not reported, {days} days past the deadline ({count}):* {names}",
+    "insight.overdue": (
+        "*Not reported, {days} days past the "
+        "deadline ({count}):* {names}"
+    ),
     "insight.own_on_time": "*{agency} — {label}*: reported on time (sent {when}).",
-    "insight.own_late": "*{agency} — {label}*: reported {days} days late (sent {when}).",
+    "insight.own_late": (
+        "*{agency} — {label}*: reported {days} "
+        "days late (sent {when})."
+    ),
     "insight.own_overdue": (
         "*{agency} — {label}*: not reported, {days} days past the deadline "
         "{deadline}. Type *lapor* to fill it in."
@@ -251,8 +263,11 @@ TEXTS = {
     "help.supervisor": (
         "Commands for supervisors:\n"
         "• *status* or *status march*: one period's overview\n"
-        "• *status dinkes* or *status dinkes march*: one agency's report\n"
+        "• *status dinkes* or *laporan rsud march*: one agency's report\n"
         "• *belum* or *belum tw 1*: agencies that have not reported\n"
+        "• *telat* or *telat march*: agencies that reported late, by how many days\n"
+        "• *rekap bor march*: one indicator across agencies (lowest, median, highest)\n"
+        "• *peringkat realisasi* or *peringkat fisik*: agencies in order\n"
         "• *batas tw 2*: a deadline\n"
         "• *flag rsud bor march, <note>*: ask the operators to fix one value\n"
         "• *approve* or *reject <note>*: decide on an operator's answer\n"

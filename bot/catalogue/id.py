@@ -235,13 +235,22 @@ TEXTS = {
     "insight.own_no_budget": (
         "*{agency}*: belum ada pagu {year}, jadi belum bisa diperingkat."
     ),
-    "insight.late_not_due": "Batas *{label}* baru {deadline}, jadi belum ada yang terlambat.",
+    "insight.late_not_due": (
+        "Batas *{label}* baru {deadline}, jadi "
+        "belum ada yang terlambat."
+    ),
     "insight.late_header": "*Lapor terlambat ({count}):*",
     "insight.late_line": "• {agency}: {days} hari (terkirim {when})",
     "insight.late_none": "Tidak ada yang lapor terlambat. 👍",
     "insight.overdue": "*Belum lapor, sudah lewat {days} hari ({count}):* {names}",
-    "insight.own_on_time": "*{agency} — {label}*: lapor tepat waktu (terkirim {when}). 👍",
-    "insight.own_late": "*{agency} — {label}*: lapor terlambat {days} hari (terkirim {when}).",
+    "insight.own_on_time": (
+        "*{agency} — {label}*: lapor tepat waktu "
+        "(terkirim {when}). 👍"
+    ),
+    "insight.own_late": (
+        "*{agency} — {label}*: lapor terlambat "
+        "{days} hari (terkirim {when})."
+    ),
     "insight.own_overdue": (
         "*{agency} — {label}*: belum lapor, sudah lewat {days} hari dari batas "
         "{deadline}. Ketik *lapor* untuk mengisi."
@@ -269,8 +278,12 @@ TEXTS = {
     "help.supervisor": (
         "Perintah untuk verifikator:\n"
         "• *status* atau *status maret*: rekap satu periode\n"
-        "• *status dinkes* atau *status dinkes maret*: isi laporan satu OPD\n"
+        "• *status dinkes* atau *laporan rsud maret*: isi laporan satu OPD\n"
         "• *belum* atau *belum tw 1*: OPD yang belum lapor\n"
+        "• *telat* atau *telat maret*: OPD yang terlambat, berapa hari\n"
+        "• *rekap bor maret*: satu indikator di semua OPD, dengan terendah, median "
+        "dan tertinggi\n"
+        "• *peringkat realisasi* atau *peringkat fisik*: urutan OPD\n"
         "• *batas tw 2*: batas laporan\n"
         "• *tandai rsud bor maret, <catatan>*: minta operator memperbaiki satu nilai\n"
         "• *setuju* atau *tolak <catatan>*: putuskan perbaikan operator\n"
