@@ -26,8 +26,8 @@ PRODUCTION_REQUIRED = (
 # Used when SECRET_KEY is unset outside production, so that development
 # sessions survive a restart. Anyone can forge cookies signed with it.
 DEVELOPMENT_SECRET_KEY = "emonev-development-only-secret-key-do-not-deploy"
-# Flask signs cookies with HMAC-SHA1 through itsdangerous: a shorter key is
-# guessable, so production needs at least this many characters.
+# Flask signs session cookies with an HMAC keyed by SECRET_KEY. A short key
+# was likely typed by hand and may be guessed, so production needs this many.
 MIN_SECRET_KEY_LENGTH = 32
 
 

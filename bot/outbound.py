@@ -205,7 +205,7 @@ def plan_send(
         contact = session.exec(
             select(Contact).where(Contact.official_id == row.official_id)
         ).first()
-    if row.kind == SIGNIN and now >= row.created_at + settings.signin_code_lifetime:
+    if _expired_signin(settings, row, now):
         return Plan("fail", error="not sent: the sign-in code expired before it went out")
     if row.kind not in REQUESTED_KINDS and not may_initiate(contact):
         return Plan("fail", error=_no_consent_reason(contact))
@@ -221,13 +221,18 @@ def plan_send(
         content_sid = settings.templates.get(template_key(SIGNIN, "id"))
     if content_sid is None:
         return Plan("wait", error=f"no template for {key}")
-    if row.kind not in REQUESTED_KINDS and _over_daily_limit(session, settings, row, now):
+    requested = row.kind in REQUESTED_KINDS
+    if not requested and _over_daily_limit(session, settings, row, now):
         until = next_local_midnight(settings, now)
         return Plan("defer", until=until, error=(
             f"{DAILY_LIMIT_ERROR} of {settings.daily_limit} recipients reached; "
             f"deferred to {until.astimezone(settings.tz).date().isoformat()}"
         ))
     return Plan("template", content_sid=content_sid)
+
+
+def _expired_signin(settings: Settings, row: Outbox, now: datetime) -> bool:
+    return row.kind == SIGNIN and now >= row.created_at + settings.signin_code_lifetime
 
 
 def _no_consent_reason(contact: Contact | None) -> str:

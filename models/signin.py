@@ -41,7 +41,7 @@ class SigninThrottle(SQLModel, table=True):
     """Code requests for one typed phone number, registered or not.
 
     Keyed by an HMAC of the E.164 number, so numbers typed by strangers are
-    not stored, and kept in the database so the limit holds across web hosts.
+    not stored. Kept in the database, so the limit applies across web hosts.
     """
 
     __tablename__ = "signin_throttle"

@@ -119,7 +119,7 @@ def test_development_needs_nothing(environment):
 
 
 def test_development_unsigned_warning(environment, caplog):
-    environment({})
+    environment({"SECRET_KEY": PRODUCTION["SECRET_KEY"]})
     with caplog.at_level(logging.WARNING, logger="app"):
         create_app()
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -129,7 +129,8 @@ def test_development_unsigned_warning(environment, caplog):
 
 
 def test_development_with_token_no_warning(environment, caplog):
-    environment({"TWILIO_AUTH_TOKEN": "config-test-token"})
+    environment({"TWILIO_AUTH_TOKEN": "config-test-token",
+                 "SECRET_KEY": PRODUCTION["SECRET_KEY"]})
     with caplog.at_level(logging.WARNING, logger="app"):
         settings = create_app().config["SETTINGS"]
     assert settings.verify_signatures

@@ -124,7 +124,7 @@ def parse(html: str) -> Node:
 # --- a regency of the test's own ----------------------------------------------------
 
 
-MONTHS = [(2025, month) for month in range(6, 13)] + [(2026, month) for month in (1, 2, 3)]
+MONTHS = [(2025, month) for month in range(6, 13)] + [(2026, 1), (2026, 2), (2026, 3)]
 
 
 def month_period(year: int, month: int) -> Period:
@@ -152,7 +152,9 @@ def build_regency(db_url: str, dinas_count: int = 3) -> None:
         session.add(Period(code="2026-TW1", periodicity="quarterly",
                            start=date(2026, 1, 1), end=date(2026, 3, 31),
                            deadline=date(2026, 4, 8)))
-        session.add(Official(name="Pengawas Uji", phone=SUPERVISOR, role=Role.SUPERVISOR))
+        session.add(
+            Official(name="Pengawas Uji", phone=SUPERVISOR, role=Role.SUPERVISOR)
+        )
 
 
 # (agency, period) -> (status, on time). Periods without an entry have no report.
@@ -175,8 +177,10 @@ def seed_reports(db_url: str, seeded: dict) -> None:
             period = periods[period_code]
             submitted = None
             if status != ReportStatus.DRAFT:
-                day = period.deadline if on_time else period.deadline + timedelta(days=2)
-                submitted = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
+                day = period.deadline
+                if not on_time:
+                    day += timedelta(days=2)
+                submitted = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
             session.add(Report(
                 agency_id=agencies[agency_code].id, period_id=period.id, status=status,
                 on_time=on_time, first_submitted_at=submitted, submitted_at=submitted,
@@ -292,7 +296,8 @@ def test_pages_send_security_headers(loaded_db_url):
 def test_matrix_states_match_reports(regency_url):
     client = signed_in(regency_url)
     codes = ["2026-01", "2026-02", "2026-03"]
-    response = client.get(f"/dashboard/?periodicity=monthly&from={codes[0]}&to={codes[-1]}")
+    path = f"/dashboard/?periodicity=monthly&from={codes[0]}&to={codes[-1]}"
+    response = client.get(path)
     cells = matrix_cells(response.text)
     periods = periods_in(regency_url)
 
@@ -334,7 +339,7 @@ def test_matrix_cells_not_colour_only(regency_url):
     symbols = {style.symbol for style in STATE_STYLES.values()}
     assert len(symbols) == len(STATE_STYLES)
     for cell in tree.find("table", "matrix").find("tbody").find_all("td"):
-        state = next(s for s, style in STATE_STYLES.items() if style.css in cell.classes)
+        [state] = [s for s, style in STATE_STYLES.items() if style.css in cell.classes]
         assert STATE_STYLES[state].symbol in cell.text
         assert STATE_STYLES[state].label in cell.text
         assert cell.attrs["title"] == STATE_STYLES[state].label
@@ -377,8 +382,8 @@ def test_matrix_rejects_bad_range(regency_url):
 def test_matrix_rows_link_agency_page(regency_url):
     client = signed_in(regency_url)
     html = client.get("/dashboard/?from=2026-01&to=2026-03").text
-    links = [row.find("a").attrs["href"]
-             for row in parse(html).find("table", "matrix").find("tbody").find_all("tr")]
+    body = parse(html).find("table", "matrix").find("tbody")
+    links = [row.find("a").attrs["href"] for row in body.find_all("tr")]
     assert len(links) == len(agencies_in(regency_url))
     for link in links:
         assert link.startswith("/dashboard/agency/")
@@ -458,10 +463,15 @@ def test_agency_page_flags_and_history(loaded_db_url):
                             submitted_at="2026-04-06 09:30")
     moment = datetime(2026, 4, 7, 2, 0, tzinfo=timezone.utc)
     with session_scope(get_engine(loaded_db_url)) as session:
-        supervisor = session.exec(select(Official).where(Official.phone == SUPERVISOR)).one()
-        indicator = session.exec(select(Indicator).where(Indicator.code == "RFK-FIS")).one()
+        supervisor = session.exec(
+            select(Official).where(Official.phone == SUPERVISOR)
+        ).one()
+        indicator = session.exec(
+            select(Indicator).where(Indicator.code == "RFK-FIS")
+        ).one()
         open_flag = ValueFlag(
-            report_id=report_id, indicator_id=indicator.id, source=FlagSource.SUPERVISOR,
+            report_id=report_id, indicator_id=indicator.id,
+            source=FlagSource.SUPERVISOR,
             note="Fisik 15% tidak sesuai foto lapangan", status=FlagStatus.OPEN,
             raised_by_id=supervisor.id, raised_at=moment,
         )
@@ -528,7 +538,9 @@ def expected_row_count(db_url: str, period_codes: list[str]) -> int:
     with Session(get_engine(db_url)) as session:
         agencies = session.exec(select(Agency)).all()
         indicators = session.exec(select(Indicator)).all()
-        periods = session.exec(select(Period).where(Period.code.in_(period_codes))).all()
+        periods = session.exec(
+            select(Period).where(Period.code.in_(period_codes))
+        ).all()
     return sum(
         1
         for period in periods
@@ -540,8 +552,8 @@ def expected_row_count(db_url: str, period_codes: list[str]) -> int:
 
 @pytest.fixture
 def export_client(loaded_db_url):
-    seed_report(loaded_db_url, "DINKES", "2026-02", {"RFK-KEU": Decimal("12500000000.5")},
-                submitted_at="2026-03-09 10:00")
+    seed_report(loaded_db_url, "DINKES", "2026-02",
+                {"RFK-KEU": Decimal("12500000000.5")}, submitted_at="2026-03-09 10:00")
     seed_report(loaded_db_url, "DINKES", "2026-03", {"RFK-KEU": Decimal("18250000000")},
                 submitted_at="2026-04-06 09:30")
     return signed_in(loaded_db_url, datetime(2026, 4, 9, 3, 0, tzinfo=timezone.utc))
@@ -595,7 +607,7 @@ def test_export_rejects_bad_request(export_client):
     assert bad_range.status_code == 400
 
 
-# --- phone first and offline -------------------------------------------------------------
+# --- phone first and offline ---------------------------------------------------
 
 
 def rendered_pages(db_url: str) -> dict[str, str]:
@@ -605,14 +617,13 @@ def rendered_pages(db_url: str) -> dict[str, str]:
     anonymous = app.test_client()
     pages = {"signin": anonymous.get("/dashboard/signin").text}
     token = CSRF.search(pages["signin"]).group(1)
-    anonymous.post("/dashboard/signin", data={"phone": "0812 9999 9999", "csrf_token": token})
+    unknown = {"phone": "0812 9999 9999", "csrf_token": token}
+    anonymous.post("/dashboard/signin", data=unknown)
     pages["code"] = anonymous.get("/dashboard/signin/code").text
     pages["wrong code"] = anonymous.post(
         "/dashboard/signin/code", data={"code": "000000", "csrf_token": token}
     ).text
-    pages["rate limited"] = anonymous.post(
-        "/dashboard/signin", data={"phone": "0812 9999 9999", "csrf_token": token}
-    ).text
+    pages["rate limited"] = anonymous.post("/dashboard/signin", data=unknown).text
     pages["csrf"] = anonymous.post("/dashboard/signin", data={"phone": "1"}).text
 
     client = app.test_client()

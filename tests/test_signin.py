@@ -73,7 +73,9 @@ def twilio_settings(db_url: str, api_url: str, **overrides) -> Settings:
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_WHATSAPP_FROM": BOT_NUMBER,
         "TWILIO_API_URL": api_url,
-        "TWILIO_TEMPLATES": json.dumps({"signin:id": SIGNIN_ID, "reminder:id": REMINDER_ID}),
+        "TWILIO_TEMPLATES": json.dumps(
+            {"signin:id": SIGNIN_ID, "reminder:id": REMINDER_ID}
+        ),
         **overrides,
     }
     return plain_settings(db_url, **values)
@@ -138,7 +140,8 @@ def test_code_works_once(loaded_db_url):
     code = sent_code(loaded_db_url, SUPERVISOR)
 
     first = verify(loaded_db_url, settings, SUPERVISOR, code, T0 + timedelta(seconds=5))
-    second = verify(loaded_db_url, settings, SUPERVISOR, code, T0 + timedelta(seconds=6))
+    again = T0 + timedelta(seconds=6)
+    second = verify(loaded_db_url, settings, SUPERVISOR, code, again)
 
     assert outcome.retry_at is None
     assert len(outcome.outbox_ids) == 1
@@ -156,9 +159,8 @@ def test_code_expires_at_expires_at(loaded_db_url):
     [row] = code_rows(loaded_db_url)
 
     at_expiry = verify(loaded_db_url, settings, SUPERVISOR, code, T0 + LIFETIME)
-    just_before = verify(
-        loaded_db_url, settings, SUPERVISOR, code, T0 + LIFETIME - timedelta(microseconds=1)
-    )
+    before = T0 + LIFETIME - timedelta(microseconds=1)
+    just_before = verify(loaded_db_url, settings, SUPERVISOR, code, before)
 
     assert row.expires_at == T0 + LIFETIME
     assert at_expiry is None
@@ -174,7 +176,8 @@ def test_code_dies_after_five_wrong(loaded_db_url, wrong_tries, works):
         moment = T0 + timedelta(seconds=attempt + 1)
         assert verify(loaded_db_url, settings, SUPERVISOR, wrong(code), moment) is None
 
-    result = verify(loaded_db_url, settings, SUPERVISOR, code, T0 + timedelta(minutes=1))
+    later = T0 + timedelta(minutes=1)
+    result = verify(loaded_db_url, settings, SUPERVISOR, code, later)
 
     [row] = code_rows(loaded_db_url)
     assert row.attempts == wrong_tries
@@ -301,13 +304,15 @@ def test_rate_limit_interval_and_hourly(loaded_db_url):
         request(loaded_db_url, settings, SUPERVISOR, T0 + minute * step)
         for step in range(1, signin.HOURLY_LIMIT)
     ]
-    over_hourly = request(loaded_db_url, settings, SUPERVISOR, T0 + minute * signin.HOURLY_LIMIT)
+    sixth = T0 + minute * signin.HOURLY_LIMIT
+    over_hourly = request(loaded_db_url, settings, SUPERVISOR, sixth)
     next_hour = request(loaded_db_url, settings, SUPERVISOR, T0 + signin.LIMIT_WINDOW)
 
     assert first.retry_at is None
     assert too_soon.retry_at == T0 + minute
     assert too_soon.outbox_ids == []
-    assert [outcome.retry_at for outcome in allowed] == [None] * (signin.HOURLY_LIMIT - 1)
+    assert [outcome.retry_at for outcome in allowed] == [None] * len(allowed)
+    assert len(allowed) == signin.HOURLY_LIMIT - 1
     assert over_hourly.retry_at == T0 + signin.LIMIT_WINDOW
     assert next_hour.retry_at is None
     assert len(signin_rows(loaded_db_url, SUPERVISOR)) == signin.HOURLY_LIMIT + 1
@@ -329,10 +334,9 @@ def test_rate_limit_across_number_forms(loaded_db_url):
 @pytest.mark.parametrize("phone", [UNKNOWN, OPERATOR])
 def test_rate_limit_same_for_unregistered(loaded_db_url, phone):
     settings = plain_settings(loaded_db_url)
-    registered = [request(loaded_db_url, settings, SUPERVISOR, T0 + timedelta(seconds=s))
-                  for s in (0, 1)]
-    other = [request(loaded_db_url, settings, phone, T0 + timedelta(seconds=s))
-             for s in (0, 1)]
+    moments = [T0, T0 + timedelta(seconds=1)]
+    registered = [request(loaded_db_url, settings, SUPERVISOR, at) for at in moments]
+    other = [request(loaded_db_url, settings, phone, at) for at in moments]
     assert [outcome.retry_at for outcome in other] == [
         outcome.retry_at for outcome in registered
     ]
@@ -350,7 +354,8 @@ def twilio_double():
 def test_code_inside_window_as_text(loaded_db_url, twilio_double):
     settings = twilio_settings(loaded_db_url, twilio_double.url)
     with session_scope(get_engine(loaded_db_url)) as session:
-        record_inbound(session, official(loaded_db_url, SUPERVISOR).id, T0 - timedelta(hours=1))
+        supervisor_id = official(loaded_db_url, SUPERVISOR).id
+        record_inbound(session, supervisor_id, T0 - timedelta(hours=1))
     [outbox_id] = request(loaded_db_url, settings, SUPERVISOR, T0).outbox_ids
     code = sent_code(loaded_db_url, SUPERVISOR)
 
@@ -426,7 +431,9 @@ def test_code_ignores_quiet_hours_and_cap(loaded_db_url, twilio_double):
     )
     supervisor = official(loaded_db_url, SUPERVISOR)
     with session_scope(get_engine(loaded_db_url)) as session:
-        queue_message(session, settings, supervisor, "Pengingat", night, kind="reminder")
+        queue_message(
+            session, settings, supervisor, "Pengingat", night, kind="reminder"
+        )
 
     [outbox_id] = request(loaded_db_url, settings, SUPERVISOR, night).outbox_ids
     status = deliver(outbox_id, settings, now=night + timedelta(seconds=1))
@@ -479,7 +486,9 @@ def csrf(client, path: str = "/dashboard/signin") -> str:
 def sign_in(client, db_url: str, phone: str) -> None:
     """Sign the test client in through the pages, with the code from the outbox."""
     token = csrf(client)
-    response = client.post("/dashboard/signin", data={"phone": phone, "csrf_token": token})
+    response = client.post(
+        "/dashboard/signin", data={"phone": phone, "csrf_token": token}
+    )
     assert response.status_code == 303, response.text
     code = sent_code(db_url, to_e164(phone))
     response = client.post("/dashboard/signin/code",
@@ -513,7 +522,9 @@ def test_page_same_for_unknown_and_registered(loaded_db_url):
     for phone in (SUPERVISOR, UNKNOWN, OPERATOR):
         client = app.test_client()
         token = csrf(client)
-        posted = client.post("/dashboard/signin", data={"phone": phone, "csrf_token": token})
+        posted = client.post(
+            "/dashboard/signin", data={"phone": phone, "csrf_token": token}
+        )
         shown = client.get(posted.headers["Location"])
         masked = re.sub(r"\+62\*+\d{3}", "NUMBER", shown.text)
         pages[phone] = (posted.status_code, posted.headers["Location"],
@@ -528,7 +539,9 @@ def test_page_same_for_unknown_and_registered(loaded_db_url):
 def test_invalid_phone_rejected(loaded_db_url):
     client = make_app(loaded_db_url, Clock(T0)).test_client()
     token = csrf(client)
-    response = client.post("/dashboard/signin", data={"phone": "12ab", "csrf_token": token})
+    response = client.post(
+        "/dashboard/signin", data={"phone": "12ab", "csrf_token": token}
+    )
     assert response.status_code == 400
     assert "Nomor tidak dikenali" in response.text
     with Session(get_engine(loaded_db_url)) as session:
@@ -539,7 +552,9 @@ def test_rate_limited_page(loaded_db_url):
     client = make_app(loaded_db_url, Clock(T0)).test_client()
     token = csrf(client)
     client.post("/dashboard/signin", data={"phone": UNKNOWN, "csrf_token": token})
-    again = client.post("/dashboard/signin", data={"phone": UNKNOWN, "csrf_token": token})
+    again = client.post(
+        "/dashboard/signin", data={"phone": UNKNOWN, "csrf_token": token}
+    )
     assert again.status_code == 429
     assert "Mohon tunggu" in again.text
     assert "1 menit" in again.text
@@ -604,7 +619,8 @@ def test_official_change_ends_access(loaded_db_url, change):
 
 def test_session_ends_after_lifetime(loaded_db_url):
     clock = Clock(T0)
-    client = make_app(loaded_db_url, clock, EMONEV_DASHBOARD_SESSION_HOURS="12").test_client()
+    app = make_app(loaded_db_url, clock, EMONEV_DASHBOARD_SESSION_HOURS="12")
+    client = app.test_client()
     sign_in(client, loaded_db_url, SUPERVISOR)
 
     clock.advance(timedelta(hours=12) - timedelta(seconds=1))
@@ -619,7 +635,8 @@ def test_session_ends_after_lifetime(loaded_db_url):
 def test_signed_in_check_one_query(loaded_db_url):
     settings = plain_settings(loaded_db_url)
     request(loaded_db_url, settings, SUPERVISOR, T0)
-    row = verify(loaded_db_url, settings, SUPERVISOR, sent_code(loaded_db_url, SUPERVISOR), T0)
+    code = sent_code(loaded_db_url, SUPERVISOR)
+    row = verify(loaded_db_url, settings, SUPERVISOR, code, T0)
     engine = get_engine(loaded_db_url)
     statements = []
 
@@ -697,7 +714,7 @@ def test_code_enqueued_at_once(loaded_db_url, redis_url, twilio_double):
     ]
 
 
-# --- cookie and settings ---------------------------------------------------------------
+# --- cookie and settings --------------------------------------------------------
 
 
 def test_cookie_flags_development(loaded_db_url):
@@ -723,9 +740,9 @@ def test_signed_in_cookie_lasts_browser_session(loaded_db_url):
 
 def test_cookie_secure_in_production(loaded_db_url):
     app = make_app(
-        loaded_db_url, Clock(T0), EMONEV_ENV="production", REDIS_URL="redis://127.0.0.1:1/0",
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_WHATSAPP_FROM=BOT_NUMBER,
+        loaded_db_url, Clock(T0), EMONEV_ENV="production",
+        REDIS_URL="redis://127.0.0.1:1/0", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_WHATSAPP_FROM=BOT_NUMBER,
     )
     header = app.test_client().get("/dashboard/signin").headers["Set-Cookie"]
     assert "Secure" in header
@@ -748,7 +765,8 @@ def test_missing_secret_key_warns_in_development(caplog):
     with caplog.at_level(logging.WARNING, logger="app"):
         app = create_app({"SECRET_KEY": "", "DATABASE_URL": "sqlite:///unused.db"})
     assert app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
-    assert any("SECRET_KEY is not set" in record.getMessage() for record in caplog.records)
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("SECRET_KEY is not set" in message for message in messages)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The dashboard's signed session cookie: who is signed in, and CSRF tokens.
 
-The cookie holds the sign-in code's row id, the official's id and role,
+The cookie contains the sign-in code's row id, the official's id and role,
 and a CSRF token. It is signed with SECRET_KEY, so every web host reads
 it, and each request checks the row and the official in the database.
 """
@@ -29,7 +29,7 @@ CSRF_FIELD = "csrf_token"
 
 
 def now() -> datetime:
-    """Return the current time; tests replace the clock with the `CLOCK` config."""
+    """Return the current time, from the `CLOCK` config when a test sets one."""
     clock = current_app.config.get("CLOCK")
     return clock() if clock is not None else utcnow()
 

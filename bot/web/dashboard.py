@@ -2,8 +2,8 @@
 
 Every route of this blueprint needs a signed-in active supervisor or admin,
 except those in PUBLIC_ENDPOINTS. `require_sign_in` runs before each
-request, so a new route is protected without a decorator: pages redirect to
-the sign-in page and DATA_ENDPOINTS answer 401 without data.
+request, so a new route is protected without a decorator. Pages redirect to
+the sign-in page, and DATA_ENDPOINTS return 401 without data.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-# Routes open without signing in; the url_map test lists them too.
+# Routes open without signing in. tests/test_dashboard.py checks this exact set.
 PUBLIC_ENDPOINTS = frozenset(
     {"dashboard.signin", "dashboard.signin_code", "dashboard.static"}
 )
@@ -62,7 +62,10 @@ EXPORT_FORMATS = {
 # Bytes per chunk of a streamed xlsx download.
 XLSX_CHUNK = 64 * 1024
 _CODE_INPUT = re.compile(r"[0-9]{%d}" % signin.CODE_DIGITS)
-_SVG_PROLOGUE = re.compile(r"\A\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?", re.IGNORECASE)
+# The XML declaration and DOCTYPE of a standalone SVG, which inline SVG drops.
+_SVG_PROLOGUE = re.compile(
+    r"\A\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?", re.IGNORECASE
+)
 # The first page after sign-in, when the sign-in link named none.
 NEXT_KEY = "signin_next"
 # Sent with every page: no caching on shared phones, no framing, and
@@ -82,7 +85,7 @@ SECURITY_HEADERS = {
 
 @bp.before_request
 def require_sign_in():
-    """Reject requests without a signed-in session, then POSTs without the CSRF token."""
+    """Reject requests without a signed-in session, then POSTs without a CSRF token."""
     if request.endpoint not in PUBLIC_ENDPOINTS and auth.current_official() is None:
         if request.endpoint in DATA_ENDPOINTS:
             return Response("Sign in to the dashboard first.\n", status=401,
@@ -194,8 +197,8 @@ def signout_view():
 
 
 def _range(db: Session) -> tuple[pages.PeriodRange, str | None]:
-    """Read the period range of the query string; fall back to the default on error."""
-    today = auth.now().astimezone(auth.settings().tz).date()
+    """Read the period range of the query string, or the default range and the error."""
+    today = _today()
     args = request.args
     try:
         chosen = pages.choose_periods(
@@ -247,7 +250,9 @@ def agency_view(code: str):
         if agency is None:
             abort(404)
         chosen, error = _range(db)
-        page = pages.build_agency_page(db, agency, chosen.periods, _today(), settings.tz)
+        page = pages.build_agency_page(
+            db, agency, chosen.periods, _today(), settings.tz
+        )
     return render_template(
         "dashboard/agency.html", page=page, chosen=chosen, error=error,
         kind_labels=pages.HISTORY_KIND_LABELS,
@@ -259,17 +264,21 @@ def export_view():
     """Stream the values of the range, or of `period`, as CSV or xlsx."""
     fmt = request.args.get("format", "csv")
     if fmt not in EXPORT_FORMATS:
-        return Response("format must be csv or xlsx.\n", status=400, mimetype="text/plain")
+        return Response(
+            f"format {fmt[:10]!r} is not supported; use csv or xlsx.\n",
+            status=400, mimetype="text/plain",
+        )
     with Session(auth.engine()) as db:
         chosen, error = _range(db)
     if error or not chosen.periods:
-        message = error or "The range holds no period."
+        message = error or "The range contains no period: choose other period codes."
         return Response(f"{message}\n", status=400, mimetype="text/plain")
     period_ids = [period.id for period in chosen.periods]
     name = chosen.from_code if chosen.from_code == chosen.to_code else (
         f"{chosen.from_code}_{chosen.to_code}"
     )
-    if chosen.periodicity != pages.ALL_PERIODICITIES and chosen.from_code != chosen.to_code:
+    one_periodicity = chosen.periodicity != pages.ALL_PERIODICITIES
+    if one_periodicity and chosen.from_code != chosen.to_code:
         name += f"_{chosen.periodicity}"
     filename = f"emonev-{name}.{fmt}"
     official = auth.current_official()
@@ -296,12 +305,13 @@ def _xlsx_body(period_ids: list[int]) -> Iterator[bytes]:
     """Write the workbook to a temporary file, then send it in chunks.
 
     An xlsx file is a zip archive whose directory comes last, so it cannot
-    go out before it is complete; the temporary file keeps it off the heap.
+    go out before it is complete. The temporary file keeps it off the heap.
     """
     settings = auth.settings()
     with tempfile.TemporaryFile() as stream:
         with Session(auth.engine()) as db:
-            columns, rows = export_table(db, _export_periods(db, period_ids), settings.tz)
+            periods = _export_periods(db, period_ids)
+            columns, rows = export_table(db, periods, settings.tz)
             write_xlsx(columns, rows, stream)
         stream.seek(0)
         while chunk := stream.read(XLSX_CHUNK):

@@ -1,8 +1,8 @@
-"""What the dashboard pages show, read from the database for the templates.
+"""View data of the dashboard pages, read from the database for the templates.
 
-The figures come from `bot.timeliness`, `bot.charts` and `bot.history`; this
-module picks the periods, arranges rows and writes values the way the
-Indonesian pages show them.
+The figures come from `bot.timeliness` and `bot.history`. This module picks
+the periods, arranges the rows and formats values as the Indonesian pages
+show them.
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ from models import (
     Periodicity,
     Report,
     ReportStatus,
+    Resolution,
     Role,
     ValueFlag,
 )
 
 # Periods whose deadline passed shown by default, before the current ones.
 DEFAULT_PASSED_PERIODS = 6
-# A wider range makes a table no phone can show; the page says so.
+# A wider range is rejected with a message, because no phone can show the table.
 MAX_PERIODS = 24
 ALL_PERIODICITIES = "all"
 PERIODICITY_LABELS = {
@@ -47,7 +48,7 @@ PERIODICITY_LABELS = {
 
 @dataclass(frozen=True)
 class StateStyle:
-    """How a cell state shows: a symbol, a label and a CSS class.
+    """The display of a cell state: a symbol, a label and a CSS class.
 
     The symbol and label carry the meaning, so the colour of the class is
     never the only signal.
@@ -79,9 +80,16 @@ FLAG_STATUS_LABELS = {
     FlagStatus.ANSWERED: "Menunggu keputusan pengawas",
     FlagStatus.CLOSED: "Selesai",
 }
-RESOLUTION_LABELS = {"corrected": "Diperbaiki", "confirmed": "Dipertahankan dengan alasan"}
+RESOLUTION_LABELS = {
+    Resolution.CORRECTED: "Diperbaiki",
+    Resolution.CONFIRMED: "Dipertahankan dengan alasan",
+}
 FLAG_SOURCE_LABELS = {"rule": "Aturan", "supervisor": "Pengawas"}
-ROLE_LABELS = {Role.OPERATOR: "operator", Role.SUPERVISOR: "pengawas", Role.ADMIN: "admin"}
+ROLE_LABELS = {
+    Role.OPERATOR: "operator",
+    Role.SUPERVISOR: "pengawas",
+    Role.ADMIN: "admin",
+}
 HISTORY_KIND_LABELS = {
     "changed": "Nilai diubah",
     "submitted": "Dikirim",
@@ -113,7 +121,11 @@ class PeriodRange:
     @property
     def query(self) -> dict[str, str]:
         """Return the query string arguments that choose this range again."""
-        return {"from": self.from_code, "to": self.to_code, "periodicity": self.periodicity}
+        return {
+            "from": self.from_code,
+            "to": self.to_code,
+            "periodicity": self.periodicity,
+        }
 
 
 def choose_periods(
@@ -174,9 +186,10 @@ def _explicit_range(
 
 
 def default_periods(choices: list[Period], today: date) -> list[Period]:
-    """Return the last periods whose deadline passed, then the current one of each periodicity.
+    """Return the last periods whose deadline passed, then the current ones.
 
-    `choices` are in deadline order.
+    Each periodicity in `choices` adds its current period. `choices` are in
+    deadline order.
     """
     passed = [period for period in choices if period.deadline < today]
     current = []
@@ -317,16 +330,18 @@ def build_agency_page(
 def _report_line(
     period: Period, state: CellState, report: Report | None, tz: ZoneInfo
 ) -> ReportLine:
-    status = REPORT_STATUS_LABELS.get(report.status, report.status) if report else ""
+    if report is None:
+        label = period_label(period, "id")
+        return ReportLine(period, label, state, None, "", "", "", "")
     return ReportLine(
         period=period,
         label=period_label(period, "id"),
         state=state,
         report=report,
-        status=status,
-        submitted_at=local_time(report.submitted_at if report else None, tz),
-        first_submitted_at=local_time(report.first_submitted_at if report else None, tz),
-        verified_at=local_time(report.verified_at if report else None, tz),
+        status=REPORT_STATUS_LABELS.get(report.status, report.status),
+        submitted_at=local_time(report.submitted_at, tz),
+        first_submitted_at=local_time(report.first_submitted_at, tz),
+        verified_at=local_time(report.verified_at, tz),
     )
 
 
@@ -367,7 +382,7 @@ def _flag_lines(
             source=FLAG_SOURCE_LABELS.get(flag.source, flag.source),
             text=text or flag.rule_code or "",
             status=FLAG_STATUS_LABELS.get(flag.status, flag.status),
-            resolution=RESOLUTION_LABELS.get(flag.resolution or "", flag.resolution or ""),
+            resolution=RESOLUTION_LABELS.get(flag.resolution, flag.resolution or ""),
             reason=flag.reason or "",
             raised_at=local_time(flag.raised_at, tz),
             resolved_at=local_time(flag.resolved_at, tz),
@@ -390,7 +405,7 @@ def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
 
 
 def percent(share: float | None) -> str:
-    """Write a share as Indonesian percent, `87,5%`; `–` when there is no figure."""
+    """Write a share as Indonesian percent, `87,5%`, or `–` when there is no figure."""
     if share is None:
         return "–"
     return f"{100 * share:.1f}".replace(".", ",") + "%"

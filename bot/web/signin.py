@@ -138,7 +138,11 @@ def take_request_slot(
     hosts are counted one after the other.
     """
     key = phone_hash(settings, phone)
-    query = select(SigninThrottle).where(SigninThrottle.phone_hash == key).with_for_update()
+    query = (
+        select(SigninThrottle)
+        .where(SigninThrottle.phone_hash == key)
+        .with_for_update()
+    )
     throttle = session.exec(query).first()
     if throttle is None:
         dialect = session.get_bind().dialect.name
@@ -192,7 +196,8 @@ def verify_code(
     if latest is None:
         logger.info("signin: no valid code for official %s", official.id)
         return None
-    if not hmac.compare_digest(latest.code_hash, code_hash(settings, official.id, code)):
+    typed_hash = code_hash(settings, official.id, code)
+    if not hmac.compare_digest(latest.code_hash, typed_hash):
         session.exec(
             update(SigninCode)
             .where(SigninCode.id == latest.id, SigninCode.attempts < MAX_ATTEMPTS)
