@@ -130,13 +130,15 @@ def period_accuracy(
     reports = session.exec(report_query).all()
     report_ids = [report_id for report_id, _ in reports]
 
-    counted = set(
-        session.exec(
+    # Plain tuples: looking up SQLAlchemy rows in a set is far slower.
+    counted = {
+        (report_id, indicator_id)
+        for report_id, indicator_id in session.exec(
             select(ReportValue.report_id, ReportValue.indicator_id)
             .join(Indicator, Indicator.id == ReportValue.indicator_id)
             .where(ReportValue.report_id.in_(report_ids), Indicator.formula == "")
         ).all()
-    )
+    }
     flags_by_value: dict[tuple[int, int], list[ValueFlag]] = defaultdict(list)
     for flag in session.exec(
         select(ValueFlag).where(ValueFlag.report_id.in_(report_ids))

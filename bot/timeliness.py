@@ -339,7 +339,10 @@ class _Snapshot:
     reports: dict[tuple[int, int], _ReportRow]
     # (report id, indicator id) of the present values of submitted reports.
     present: set[tuple[int, int]]
-    applicable: dict[tuple[int, str], list[Indicator]] = field(default_factory=dict)
+    # Every token of the indicators' `applies_to`, agency codes among them.
+    named: set[str] = field(default_factory=set)
+    applicable: dict[tuple, list[Indicator]] = field(default_factory=dict)
+    required: dict[tuple, list[int]] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -352,12 +355,14 @@ class _Snapshot:
         indicators_by_periodicity: dict[str, list[Indicator]] = {
             periodicity: [] for periodicity in periodicities
         }
+        named = set()
         for indicator in session.exec(
             select(Indicator)
             .where(Indicator.periodicity.in_(periodicities))
             .order_by(Indicator.position, Indicator.id)
         ).all():
             indicators_by_periodicity[indicator.periodicity].append(indicator)
+            named.update(token.strip() for token in indicator.applies_to.split(";"))
         reports = {}
         for agency_id, period_id, *columns in session.exec(
             select(
@@ -369,12 +374,18 @@ class _Snapshot:
             reports[agency_id, period_id] = _ReportRow(*columns)
         present = set()
         if with_values:
-            present = set(session.exec(_present_values_query(period_ids)).all())
-        return cls(agencies, indicators_by_periodicity, reports, present)
+            # Plain tuples: looking up SQLAlchemy rows in a set is far slower.
+            present = {
+                (report_id, indicator_id)
+                for report_id, indicator_id in session.exec(
+                    _present_values_query(period_ids)
+                ).all()
+            }
+        return cls(agencies, indicators_by_periodicity, reports, present, named)
 
     def indicators(self, agency: Agency, period: Period) -> list[Indicator]:
         """List the agency's indicators for the period, as `applicable_indicators`."""
-        key = (agency.id, period.periodicity)
+        key = self._applicability_key(agency, period)
         if key not in self.applicable:
             self.applicable[key] = [
                 indicator
@@ -383,6 +394,25 @@ class _Snapshot:
             ]
         return self.applicable[key]
 
+    def required_ids(self, agency: Agency, period: Period) -> list[int]:
+        """List the ids of the agency's required, not computed indicators."""
+        key = self._applicability_key(agency, period)
+        if key not in self.required:
+            self.required[key] = [
+                indicator.id
+                for indicator in self.indicators(agency, period)
+                if _is_required(indicator)
+            ]
+        return self.required[key]
+
+    def _applicability_key(self, agency: Agency, period: Period) -> tuple:
+        # `Indicator.applies` reads only the agency's code and kind, and the
+        # code only matters when some `applies_to` names it. Agencies of one
+        # kind that no indicator names share their indicators, which saves
+        # most of the calls in a regency of thousands of agencies.
+        code = agency.code if agency.code in self.named else None
+        return (period.periodicity, agency.kind, code)
+
     def is_present(self, report: _ReportRow | None, indicator: Indicator) -> bool:
         return report is not None and (report.id, indicator.id) in self.present
 
@@ -390,8 +420,7 @@ class _Snapshot:
         rows = []
         total = Timeliness(scope=TOTAL, code=TOTAL_CODE, name="")
         for agency in self.agencies:
-            indicators = self.indicators(agency, period)
-            if not indicators:
+            if not self.indicators(agency, period):
                 continue
             report = self.reports.get((agency.id, period.id))
             state = cell_state(report, period, today, tz)
@@ -399,11 +428,12 @@ class _Snapshot:
                 scope=AGENCY, code=agency.code, name=agency.name, state=state
             )
             _count_report(row, report, state, period, tz)
-            required = [indicator for indicator in indicators if _is_required(indicator)]
+            required = self.required_ids(agency, period)
             row.required_expected = len(required)
-            row.required_present = sum(
-                self.is_present(report, indicator) for indicator in required
-            )
+            if report is not None:
+                row.required_present = sum(
+                    (report.id, indicator_id) in self.present for indicator_id in required
+                )
             total.add(row)
             rows.append(row)
         return [*rows, total]
