@@ -54,7 +54,7 @@ NOW = datetime(2026, 3, 15, 3, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 3, 15)
 
 
-# --- a small HTML tree ------------------------------------------------------------
+# --- a small HTML tree ----------------------------------------------------------------
 
 
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
@@ -121,7 +121,7 @@ def parse(html: str) -> Node:
     return builder.root
 
 
-# --- a regency of the test's own ----------------------------------------------------
+# --- a regency of the test's own ------------------------------------------------------
 
 
 MONTHS = [(2025, month) for month in range(6, 13)] + [(2026, 1), (2026, 2), (2026, 3)]
@@ -238,7 +238,7 @@ def agencies_in(db_url: str) -> list[Agency]:
         return list(session.exec(select(Agency)).all())
 
 
-# --- every route is protected -----------------------------------------------------
+# --- every route is protected ---------------------------------------------------------
 
 
 def dashboard_rules(app):
@@ -290,7 +290,7 @@ def test_pages_send_security_headers(loaded_db_url):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
-# --- the compliance matrix -----------------------------------------------------------
+# --- the compliance matrix ------------------------------------------------------------
 
 
 def test_matrix_states_match_reports(regency_url):
@@ -607,7 +607,7 @@ def test_export_rejects_bad_request(export_client):
     assert bad_range.status_code == 400
 
 
-# --- phone first and offline ---------------------------------------------------
+# --- phone first and offline ----------------------------------------------------------
 
 
 def rendered_pages(db_url: str) -> dict[str, str]:
@@ -701,3 +701,33 @@ def test_pages_work_without_scripts(loaded_db_url):
         for form in tree.find_all("form"):
             assert form.attrs.get("method") in ("get", "post"), name
             assert form.attrs.get("action", "").startswith("/dashboard"), name
+
+
+def relative_luminance(hex_colour: str) -> float:
+    """Return the WCAG 2.1 relative luminance of `#rrggbb`."""
+    channels = []
+    for index in (1, 3, 5):
+        value = int(hex_colour[index:index + 2], 16) / 255
+        if value <= 0.03928:
+            channels.append(value / 12.92)
+        else:
+            channels.append(((value + 0.055) / 1.055) ** 2.4)
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(first: str, second: str) -> float:
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)),
+                             reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_state_colours_have_contrast():
+    css = (WEB_DIR / "static" / "dashboard.css").read_text(encoding="utf-8")
+    for state, style in STATE_STYLES.items():
+        pattern = r"\.%s \{ background: (#[0-9a-f]{6}); color: (#[0-9a-f]{6}); \}"
+        rule = re.search(pattern % style.css, css)
+        assert rule is not None, state
+        background, text = rule.groups()
+        # WCAG 2.1 success criterion 1.4.3 (AA) requires 4.5:1 for normal text.
+        assert contrast(background, text) >= 4.5, state

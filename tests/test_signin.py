@@ -1,7 +1,7 @@
 """Dashboard sign-in with one-time codes sent by WhatsApp, on both back ends.
 
-The code functions take the clock as an argument; the Flask tests set the
-app's `CLOCK`. Messages go through the real `twilio` client to the local
+The code functions take the clock as an argument, and the Flask tests set
+the app's `CLOCK`. Messages go through the real `twilio` client to the local
 Twilio double.
 """
 
@@ -131,7 +131,7 @@ def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
 
-# --- codes ----------------------------------------------------------------------
+# --- codes ----------------------------------------------------------------------------
 
 
 def test_code_works_once(loaded_db_url):
@@ -225,9 +225,11 @@ def test_code_stored_only_as_hmac(loaded_db_url):
     assert row.code_hash == expected
     assert code not in row.code_hash
     with Session(get_engine(loaded_db_url)) as session:
-        throttles = session.exec(select(SigninThrottle)).all()
-    assert [throttle.phone_hash for throttle in throttles] != [SUPERVISOR]
-    assert all(SUPERVISOR[1:] not in throttle.phone_hash for throttle in throttles)
+        [throttle] = session.exec(select(SigninThrottle)).all()
+    phone_message = f"signin-phone:{SUPERVISOR}".encode()
+    phone_hash = hmac.new(SECRET.encode(), phone_message, hashlib.sha256).hexdigest()
+    assert throttle.phone_hash == phone_hash
+    assert SUPERVISOR[1:] not in throttle.phone_hash
 
 
 def test_simultaneous_use_signs_in_once(loaded_db_url):
@@ -257,11 +259,11 @@ def test_simultaneous_use_signs_in_once(loaded_db_url):
     assert sum(result is not None for result in results) == 1
 
 
-# --- who gets a code ----------------------------------------------------------------
+# --- who gets a code ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("phone", [UNKNOWN, OPERATOR, "inactive"])
-def test_no_code_for_number_that_may_not_sign_in(loaded_db_url, phone):
+def test_no_code_for_ineligible_number(loaded_db_url, phone):
     settings = plain_settings(loaded_db_url)
     if phone == "inactive":
         set_official(loaded_db_url, SUPERVISOR, active=False)
@@ -291,7 +293,7 @@ def test_inactive_official_code_refused(loaded_db_url):
     assert verify(loaded_db_url, settings, SUPERVISOR, code, T0) is None
 
 
-# --- rate limit ---------------------------------------------------------------------
+# --- rate limit -----------------------------------------------------------------------
 
 
 def test_rate_limit_interval_and_hourly(loaded_db_url):
@@ -342,7 +344,7 @@ def test_rate_limit_same_for_unregistered(loaded_db_url, phone):
     ]
 
 
-# --- the message --------------------------------------------------------------------
+# --- the message ----------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -459,7 +461,7 @@ def test_signin_logs_no_code_or_phone(loaded_db_url, twilio_double, caplog):
     assert [message for message in messages if SUPERVISOR[1:] in message] == []
 
 
-# --- the Flask pages ----------------------------------------------------------------
+# --- the Flask pages ------------------------------------------------------------------
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -714,7 +716,7 @@ def test_code_enqueued_at_once(loaded_db_url, redis_url, twilio_double):
     ]
 
 
-# --- cookie and settings --------------------------------------------------------
+# --- cookie and settings --------------------------------------------------------------
 
 
 def test_cookie_flags_development(loaded_db_url):

@@ -261,7 +261,7 @@ def agency_view(code: str):
 
 @bp.get("/export", endpoint="export")
 def export_view():
-    """Stream the values of the range, or of `period`, as CSV or xlsx."""
+    """Stream the values of the range as CSV or xlsx; `from` = `to` gives one period."""
     fmt = request.args.get("format", "csv")
     if fmt not in EXPORT_FORMATS:
         return Response(
