@@ -87,6 +87,8 @@ def request_code(
     The caller commits and then enqueues `outbox_ids`. An unknown number,
     an operator's or an inactive official's gets no message and the same
     outcome as a registered one.
+    NOTE: a registered number costs more work (a code row, an outbox row and
+    an enqueue), so the response time can hint at registration.
     """
     retry_at = take_request_slot(session, settings, phone, now)
     if retry_at is not None:
