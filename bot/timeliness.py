@@ -28,7 +28,10 @@ Definitions, for one period:
   1 day late). None when nothing was submitted late.
 
 Every share is None when its denominator is zero, such as a period no
-agency reports for.
+agency reports for. docs/metrics.md lists the edge cases.
+
+NOTE: agencies have no creation date, so an agency added in the middle of a
+range is expected, and missing, in the earlier periods too.
 """
 
 from __future__ import annotations
