@@ -91,8 +91,8 @@ def export_table(
     """Return the columns and the typed rows of the periods, in the order given.
 
     Each period has a row per agency and applicable indicator, as
-    `export_rows` describes, and the `period` column tells the periods
-    apart. A cell is a `Decimal` for a number, an aware datetime in `tz`
+    `export_rows` describes, and the `period` column distinguishes the
+    periods. A cell is a `Decimal` for a number, an aware datetime in `tz`
     for `submitted_at` and `verified_at`, a string, or None when empty.
     The rows are produced one period at a time while they are read, so the
     session must stay open until they are consumed.
@@ -364,8 +364,8 @@ def _xlsx_cell(sheet, value):
         cell.number_format = XLSX_DATETIME_FORMAT
         return cell
     if isinstance(value, str) and value.startswith("="):
-        # openpyxl stores such a string as a formula, which Excel would run;
-        # an operator's answer is always text.
+        # openpyxl would store such a string as a formula, which Excel runs.
+        # An operator's reply is text, so it is stored as text.
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell

@@ -1,6 +1,7 @@
-"""Accuracy of one period's reports: how many values were flagged and how it ended.
+"""Accuracy of one period's reports, and the tables that `flask metrics` prints.
 
-Definitions, per agency that has a report for the period:
+The accuracy definitions, per agency that has a report for the period, are
+below. `bot.timeliness` defines the timeliness figures these tables add.
 
 - values: the report's stored values of indicators that are not computed.
 - flagged: those values with at least one flag, from a rule or a supervisor.

@@ -19,7 +19,7 @@ Definitions, for one period:
 - completeness: required values present / required values expected. The
   required values expected are, per expected agency, its applicable
   indicators that are required and not computed. A value is present when the
-  agency's report is submitted and holds a number (zero included), a text,
+  agency's report is submitted and contains a number (zero included), a text,
   or an explicit "tidak ada" answer. An absent or skipped value, and every
   value of a draft or missing report, is missing.
 - median days late: over the late submissions, the calendar days in the

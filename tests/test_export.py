@@ -481,7 +481,7 @@ def test_xlsx_layout(session, reviewed):
 
 
 def test_xlsx_keeps_formula_text(session, period):
-    """An answer that starts with "=" stays text, so Excel does not run it."""
+    """A reply that starts with "=" stays text, so Excel does not run it."""
     dpupr = by_code(session, Agency, "DPUPR")
     report = reports.get_report(session, dpupr, period)
     store(session, report, "RFK-MASALAH", "=1+1", text="=1+1")

@@ -266,7 +266,7 @@ EXPECTED_TOTALS = {
         "expected": 5, "submitted": 3, "on_time": 1, "late": 2, "missing": 2,
         "open": 0, "verified": 1, "needs_correction": 0,
         "required_expected": MONTHLY_REQUIRED,
-        # DINKES 2, RSUD 3 with its zero, the draft 0, SETDA 0, KEC 1 of 2.
+        # DINKES 2, RSUD 3 with its zero, the draft 0, SETDA 0 and KEC 1 of 2.
         "required_present": 2 + 3 + 0 + 0 + 1,
         # RSUD 13 - 10 February, KEC 11 - 10 February.
         "days_late": [13 - 10, 11 - 10],
@@ -275,7 +275,7 @@ EXPECTED_TOTALS = {
         "expected": 5, "submitted": 4, "on_time": 2, "late": 2, "missing": 1,
         "open": 0, "verified": 0, "needs_correction": 1,
         "required_expected": MONTHLY_REQUIRED,
-        # The zeros of DPUPR count; the report set back to draft does not.
+        # The zeros of DPUPR count, but the report set back to draft does not.
         "required_present": 2 + 3 + 2 + 2 + 0,
         # RSUD 11 - 10 March, SETDA 17 - 10 March.
         "days_late": [11 - 10, 17 - 10],
@@ -394,7 +394,7 @@ def test_matrix_cell_states(history):
 
 
 def test_matrix_open_until_deadline_passes(history):
-    """On the deadline day a report not submitted is open; the day after, missing."""
+    """On the deadline day a report not submitted is open, the day after missing."""
     with Session(get_engine(history)) as session:
         period = period_of(session, "2026-05")
         rsud = by_code(session, Agency, "RSUD").id
@@ -405,7 +405,7 @@ def test_matrix_open_until_deadline_passes(history):
 
 
 def test_matrix_submission_boundary(history):
-    """23:59 on the deadline day is on time; 00:00 the next day is late."""
+    """23:59 on the deadline day is on time, 00:00 the next day is late."""
     with Session(get_engine(history)) as session:
         period = period_of(session, "2026-02")
         matrix = compliance_matrix(session, [period], TODAY)
@@ -489,7 +489,7 @@ def test_indicator_rows(history):
     assert (keu.expected, keu.submitted, keu.on_time, keu.late, keu.missing) == (
         5, 3, 1, 2, 2
     )
-    # DINKES, RSUD and KEC; the draft's value does not count.
+    # DINKES, RSUD and KEC. The draft's value does not count.
     assert keu.completeness == 3 / 5
     assert keu.median_days_late == (3 + 1) / 2
     # KEC skipped FIS.
@@ -510,7 +510,7 @@ def test_indicator_rows_quarterly(history):
     by_code_ = {row.code: row for row in rows}
     # KEC reports no quarterly indicator.
     assert by_code_["CAPAIAN"].expected == 4
-    # DINKES and RSUD; SETDA skipped it and DPUPR is missing.
+    # DINKES and RSUD. SETDA skipped it and DPUPR is missing.
     assert by_code_["CAPAIAN"].completeness == 2 / 4
     assert by_code_["IMUN"].expected == 1
     assert by_code_["IMUN"].completeness == 1 / 1
@@ -539,7 +539,7 @@ def test_trend_flags_and_reminders(history):
     march = points["2026-03"]
     assert march.label == "Maret 2026"
     assert points["2026-TW1"].label == "Triwulan I 2026"
-    # Stored values: DINKES 3 with "tidak ada", RSUD 3, DPUPR 2, SETDA 2, KEC 2;
+    # Stored values: DINKES 3 with "tidak ada", RSUD 3, DPUPR 2, SETDA 2, KEC 2.
     # DINKES's KEU and RSUD's BOR are flagged.
     assert march.flagged_share == 2 / (3 + 3 + 2 + 2 + 2)
     # Only DINKES's flag was corrected, before the deadline.
@@ -556,7 +556,7 @@ def test_trend_flags_and_reminders(history):
 
 
 def add_agencies(db_url: str, count: int) -> None:
-    """Add `count` agencies that submit every monthly period on time."""
+    """Add `count` agencies that submitted 2026-01 to 2026-03 on time."""
     with Session(get_engine(db_url)) as session:
         build = History(session)
         for number in range(count):
