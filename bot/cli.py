@@ -430,7 +430,9 @@ def metrics_command(
             "Give --period CODE, or --from CODE --to CODE for the trend over a range."
         )
     if chart is not None:
-        raise click.ClickException("--chart draws a trend: use it with --from and --to.")
+        raise click.ClickException(
+            "--chart draws a trend: use it with --from and --to."
+        )
     if grouping == "indicator":
         if agency_code is not None or reminders_only:
             raise click.ClickException(

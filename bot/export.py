@@ -100,7 +100,9 @@ def export_table(
     return COLUMNS, _table_rows(session, list(periods), tz)
 
 
-def _table_rows(session: Session, periods: list[Period], tz: ZoneInfo) -> Iterator[list]:
+def _table_rows(
+    session: Session, periods: list[Period], tz: ZoneInfo
+) -> Iterator[list]:
     agencies = list(session.exec(select(Agency).order_by(Agency.id)).all())
     for period in periods:
         for row in _period_rows(session, period, agencies, tz):
@@ -308,7 +310,7 @@ def write_table_csv(
 
 
 def csv_chunks(columns: tuple[str, ...], rows: Iterable[list]) -> Iterator[str]:
-    """Yield the CSV text of the header and then of each row, for a streamed download."""
+    """Yield the CSV text of the header, then of each row, for a streamed download."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)

@@ -693,7 +693,9 @@ def write_trend_csv(points: list[TrendPoint], stream: TextIO) -> None:
 
 def _layout(cells: list[tuple[str, ...]]) -> str:
     """Lay out rows of text in fixed-width columns, the first one left-aligned."""
-    widths = [max(len(line[column]) for line in cells) for column in range(len(cells[0]))]
+    widths = [
+        max(len(line[column]) for line in cells) for column in range(len(cells[0]))
+    ]
     lines = []
     for line in cells:
         parts = [line[0].ljust(widths[0])]

@@ -419,7 +419,9 @@ class _Snapshot:
     def is_present(self, report: _ReportRow | None, indicator: Indicator) -> bool:
         return report is not None and (report.id, indicator.id) in self.present
 
-    def agency_rows(self, period: Period, tz: ZoneInfo, today: date) -> list[Timeliness]:
+    def agency_rows(
+        self, period: Period, tz: ZoneInfo, today: date
+    ) -> list[Timeliness]:
         rows = []
         total = Timeliness(scope=TOTAL, code=TOTAL_CODE, name="")
         for agency in self.agencies:
@@ -435,7 +437,8 @@ class _Snapshot:
             row.required_expected = len(required)
             if report is not None:
                 row.required_present = sum(
-                    (report.id, indicator_id) in self.present for indicator_id in required
+                    (report.id, indicator_id) in self.present
+                    for indicator_id in required
                 )
             total.add(row)
             rows.append(row)

@@ -283,8 +283,8 @@ def test_accuracy_query_count(prepared):
 # --- flask metrics -----------------------------------------------------------------
 
 
-ACCURACY_HEADERS = ["agency", "values", "flagged", "flagged %", "corrected by deadline %",
-                    "confirmed %", "median h to correction"]
+ACCURACY_HEADERS = ["agency", "values", "flagged", "flagged %",
+                    "corrected by deadline %", "confirmed %", "median h to correction"]
 TIMELINESS_HEADERS = ["state", "on time %", "complete %", "days late"]
 # An agency without a report: no values, so no shares.
 NO_REPORT_ACCURACY = ["0", "0", "-", "-", "-", "-"]
@@ -357,9 +357,11 @@ def test_metrics_command_agency_without_report(prepared):
     [
         (["--period", "1999-01"], "The period '1999-01' was not found"),
         (["--period", "2026-03", "--agency", "NOPE"], "The agency 'NOPE' was not found"),
-        (["--from", "1999-01", "--to", "2026-03"], "The period '1999-01' was not found"),
+        (["--from", "1999-01", "--to", "2026-03"],
+         "The period '1999-01' was not found"),
         (["--from", "2026-03", "--to", "2026-01"], "The range is reversed: 2026-03"),
-        (["--from", "2026-01"], "Give --period CODE, or both --from CODE and --to CODE"),
+        (["--from", "2026-01"],
+         "Give --period CODE, or both --from CODE and --to CODE"),
         (["--period", "2026-03", "--from", "2026-01", "--to", "2026-03"],
          "not both"),
         (["--period", "2026-03", "--chart", "trend.png"], "--chart draws a trend"),

@@ -230,8 +230,9 @@ def build_history(db_url: str) -> None:
         build.report("KEC", "2026-03", {"KEU": 300, "FIS": 30},
                      submitted=[wib(2026, 4, 10, 12, 0)])
         # Corrected before the deadline, and a supervisor's flag still open.
-        build.flag(dinkes, "KEU", source="rule", status="closed", resolution="corrected",
-                   raised_at=wib(2026, 4, 1, 9, 0), resolved_at=wib(2026, 4, 5, 9, 0))
+        build.flag(dinkes, "KEU", source="rule", status="closed",
+                   resolution="corrected", raised_at=wib(2026, 4, 1, 9, 0),
+                   resolved_at=wib(2026, 4, 5, 9, 0))
         build.flag(rsud, "BOR", source="supervisor", status="open", note="cek",
                    raised_at=wib(2026, 4, 11, 9, 0))
         # DPUPR submitted 73 h after its reminder, SETDA 23 h after.
@@ -404,17 +405,17 @@ def test_matrix_open_until_deadline_passes(history):
     assert after[rsud, period.id] == CellState.MISSING
 
 
-def test_matrix_submission_boundary(history):
-    """23:59 on the deadline day is on time, 00:00 the next day is late."""
+def test_submission_deadline_boundary(history):
+    """23:59 on the deadline day is on time, 00:00 the next day is 1 day late."""
     with Session(get_engine(history)) as session:
         period = period_of(session, "2026-02")
         matrix = compliance_matrix(session, [period], TODAY)
-        dinkes = session.exec(select(Report).where(
-            Report.period_id == period.id,
-            Report.agency_id == by_code(session, Agency, "DINKES").id,
-        )).one()
+        rows = {row.code: row for row in period_timeliness(session, period, WIB, TODAY)}
         rsud = by_code(session, Agency, "RSUD").id
-    assert dinkes.on_time is True
+    assert rows["DINKES"].on_time == 1
+    assert rows["DINKES"].days_late == []
+    assert rows["RSUD"].late == 1
+    assert rows["RSUD"].days_late == [11 - 10]
     assert matrix[rsud, period.id] == CellState.LATE
 
 
