@@ -23,7 +23,13 @@ from sqlmodel import Session, select
 from bot.checks import active_rules, formula_codes, short_label
 from bot.i18n import long_date, period_label, short_datetime
 from bot.parsing import format_percent, normalise, strip_periods
-from bot.periods import PERIODICITY_ORDER, expected_agencies, latest_ended, local_date
+from bot.periods import (
+    PERIODICITY_ORDER,
+    applicable_indicators,
+    expected_agencies,
+    latest_ended,
+    local_date,
+)
 from bot.reports import BUDGET
 from flows import status
 from flows.answers import display, display_number
@@ -64,8 +70,7 @@ _TENTH = Decimal("0.1")
 
 @dataclass(frozen=True)
 class Mention:
-    """An indicator named in a message, with the span of its name in the normalised
-    text."""
+    """An indicator named in a message, and where its name is in the normalised text."""
 
     indicator: Indicator
     start: int
@@ -450,8 +455,8 @@ def say_choices(
 def say_without_value(
     ctx: Context, entries: list[Entry], reported: list[Entry]
 ) -> None:
-    shown = {e.agency.id for e in reported}
-    names = [e.agency.short_name for e in entries if e.agency.id not in shown]
+    reported_ids = {e.agency.id for e in reported}
+    names = [e.agency.short_name for e in entries if e.agency.id not in reported_ids]
     if names:
         ctx.say("insight.without_value", count=len(names),
                 names=status.join_names(names))
@@ -635,11 +640,11 @@ def rank_agencies(
             before = score(entry.before, entry.agency, previous.start.year)
         scored.append((current, before, entry.agency))
     scored.sort(key=lambda item: (-item[0], item[2].short_name))
-    ranked = [
-        Ranked(agency, 1 + sum(1 for other, _, _ in scored if other > current),
-               current, before)
-        for current, before, agency in scored
-    ]
+    ranked: list[Ranked] = []
+    for position, (current, before, agency) in enumerate(scored, 1):
+        tied = bool(ranked) and ranked[-1].score == current
+        rank = ranked[-1].rank if tied else position
+        ranked.append(Ranked(agency, rank, current, before))
     return Ranking(ranked, no_report, no_budget)
 
 
@@ -803,7 +808,7 @@ def own_timing(ctx: Context, period: Period) -> None:
     """Say whether the operator's own agency reported on time, late, or not yet."""
     agency = ctx.agency
     label = period_label(period, ctx.lang)
-    if agency.id not in {a.id for a in expected_agencies(ctx.session, period)}:
+    if not applicable_indicators(ctx.session, agency, period):
         ctx.say("report.nothing_to_report", period=label)
         return
     report = submitted_reports(ctx.session, period).get(agency.id)

@@ -35,7 +35,14 @@ from models import (
 from tests.e2e.conftest import AUTH_TOKEN
 from tests.e2e.test_reminder_chats import REMINDED_AGENCIES, march_counts, seed_march
 from tests.flows.chat import local
-from tests.flows.test_insight import FEBRUARY_SUBMITTED, Row, points, seed, share
+from tests.flows.test_insight import (
+    FEBRUARY_SUBMITTED,
+    TWIML_MESSAGE_LIMIT,
+    Row,
+    points,
+    seed,
+    share,
+)
 from tests.support.servers import inbound_params, signed_post, twiml_messages
 
 pytestmark = pytest.mark.e2e
@@ -151,6 +158,7 @@ def listed(reply: str, pattern: str) -> list[str]:
 def check_parts(db_url: str, phone: str, parts: list[str]) -> str:
     """Check the parts against the stored reply and return the whole reply."""
     reply = stored_reply(db_url, phone)
+    assert len(parts) <= TWIML_MESSAGE_LIMIT
     assert all(len(part) <= MAX_BODY for part in parts)
     assert "\n".join(parts) == reply
     assert [line for part in parts for line in part.split("\n")] == reply.split("\n")
@@ -269,7 +277,7 @@ def test_k10_then_questions(start_server, loaded_db_url):
             own = "\n".join(operator.send(question))
             assert own.startswith("Anda hanya dapat melihat laporan Dinsos.")
             others = [name for code, name in names.items() if code != "DINSOS"]
-            shown = [
+            named = [
                 name for name in others if re.search(rf"\b{re.escape(name)}\b", own)
             ]
-            assert shown == []
+            assert named == []

@@ -55,6 +55,8 @@ MARCH_SUBMITTED = {
     "BAPPEDA": "2026-04-10 23:00",
 }
 FEBRUARY_SUBMITTED = "2026-03-09 10:00"
+# Twilio sends at most this many TwiML messages in reply to one message.
+TWIML_MESSAGE_LIMIT = 10
 
 
 # --- seeding ------------------------------------------------------------------------
@@ -661,6 +663,7 @@ def test_official_without_agency(loaded_db_url, question):
 def assert_split_at_lines(reply: str) -> list[str]:
     parts = parts_of(reply)
     assert len(parts) > 1
+    assert len(parts) <= TWIML_MESSAGE_LIMIT
     assert all(len(part) <= MAX_BODY for part in parts)
     assert "\n".join(parts) == reply
     lines = reply.split("\n")
