@@ -421,11 +421,12 @@ def wait_for(check, process: subprocess.Popen, what: str):
 
 
 def get_ok(url: str) -> str | None:
+    """Return the page at `url`, or None while the server is not answering yet."""
     with requests.Session() as http:
         http.trust_env = False
         try:
-            response = http.get(url, timeout=5)
-        except requests.ConnectionError:
+            response = http.get(url, timeout=10)
+        except (requests.ConnectionError, requests.Timeout):
             return None
     return response.text if response.status_code == 200 else None
 
