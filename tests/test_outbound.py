@@ -350,6 +350,7 @@ def product_environment(
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_WHATSAPP_FROM": BOT_NUMBER,
         "TWILIO_API_URL": api_url,
+        "SECRET_KEY": "outbound-test-secret-key-0123456789abcdef",
     }
 
 
