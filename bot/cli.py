@@ -145,7 +145,14 @@ def _periods_of(
             "Give either --period CODE or --from CODE --to CODE, not both."
         )
     if period_code is not None:
-        return [_period_of(session, period_code)]
+        period = session.exec(select(Period).where(Period.code == period_code)).first()
+        if period is None:
+            # Worded as earlier versions of `export` had it, for scripts that match it.
+            raise click.ClickException(
+                f"Period {period_code!r} not found; use a code from periods.csv "
+                "such as 2026-03 or 2026-TW1."
+            )
+        return [period]
     if not from_code or not to_code:
         raise click.ClickException(
             "Give --period CODE, or both --from CODE and --to CODE for a range "

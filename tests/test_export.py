@@ -552,7 +552,7 @@ def test_export_command_xlsx_to_pipe(reviewed, db_url):
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["--period", "1999-01"], "The period '1999-01' was not found"),
+        (["--period", "1999-01"], "Period '1999-01' not found"),
         (["--from", "2026-01", "--to", "nope"], "The period 'nope' was not found"),
         (["--from", "2026-03", "--to", "2026-01"], "The range is reversed"),
         (["--from", "2026-01"], "both --from CODE and --to CODE"),
