@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from bot.db import get_engine, session_scope
 from bot.export import COLUMNS
+from bot.parsing import format_rupiah
 from bot.phones import mask
 from bot.timeliness import CellState
 from bot.web.dashboard import DATA_ENDPOINTS, PUBLIC_ENDPOINTS
@@ -516,7 +517,11 @@ def test_agency_page_flags_and_history(loaded_db_url):
     assert "Operator Dinkes 1" in text
     assert "Supervisor Bappeda 1" in text
     assert "Ditandai" in text
-    assert "18250000000" in text
+    # Values, names and channels are written as the bot writes them.
+    assert format_rupiah(Decimal("18250000000")) in text
+    assert "18250000000" not in text
+    assert "Realisasi keuangan kumulatif" in text
+    assert "(none)" not in text and "whatsapp" not in text
     for phone in phones:
         assert phone not in response.text
         assert phone[1:] not in response.text

@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.history import history_lines
+from bot.history import NO_VALUE, history_lines
 from bot.i18n import period_label
 from bot.phones import mask
 from bot.timeliness import CellState, compliance_matrix, deadline_order, periods_between
+from flows.answers import display_number
 from models import (
     Agency,
     FlagSource,
@@ -313,8 +315,14 @@ def build_agency_page(
         _report_line(period, states[agency.id, period.id], reports.get(period.id), tz)
         for period in newest_first
     ]
+    indicators = {
+        indicator.code: indicator for indicator in session.exec(select(Indicator)).all()
+    }
     history = [
-        HistoryBlock(period_label(period, "id"), history_lines(session, report, tz))
+        HistoryBlock(
+            period_label(period, "id"),
+            [_history_line(line, indicators) for line in history_lines(session, report, tz)],
+        )
         for period in newest_first
         if (report := reports.get(period.id)) is not None
     ]
@@ -395,6 +403,42 @@ def _flag_lines(
 
 
 # --- formatting -------------------------------------------------------------------
+
+CHANNEL_LABELS = {"whatsapp": "WhatsApp", "computed": "dihitung", "cli": "baris perintah"}
+ACTOR_LABELS = {"system": "sistem", "cli": "baris perintah"}
+
+
+def _history_line(line: list[str], indicators: dict[str, Indicator]) -> list[str]:
+    """Write one audit line as the page shows it: names, Indonesian numbers, labels.
+
+    `history_lines` writes values in a plain form for the command line
+    (`18250000000`, `(none)`); the page shows `Rp18.250.000.000` and `–`.
+    """
+    when, code, old, new, actor, channel, reason, kind = line
+    indicator = indicators.get(code)
+    return [
+        when,
+        indicator.name if indicator else code,
+        _history_value(old, indicator),
+        _history_value(new, indicator),
+        ACTOR_LABELS.get(actor, actor),
+        CHANNEL_LABELS.get(channel, channel),
+        reason,
+        kind,
+    ]
+
+
+def _history_value(text: str, indicator: Indicator | None) -> str:
+    if not text or text == NO_VALUE:
+        return ""
+    if indicator is None:
+        return text
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    return display_number(indicator, number)
+
 
 
 def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
