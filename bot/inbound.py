@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.contacts import record_inbound
 from bot.i18n import language, t
-from bot.outbound import queue_message
+from bot.outbound import queue_message, split_body
 from bot.phones import mask
 from flows.context import Context
 from flows.router import handle_text
@@ -42,6 +42,10 @@ class Inbound:
 
 class Duplicate(Exception):
     """The MessageSid is already stored: a retry or a concurrent delivery."""
+
+# Twilio sends at most this many messages of one TwiML reply; its warning 14109
+# (twilio.com/docs/api/errors/14109) says to create further ones through the API.
+MAX_TWIML_MESSAGES = 10
 
 
 def handle_inbound(engine, settings: Settings, message: Inbound) -> tuple[list[str], list[int]]:
@@ -157,7 +161,19 @@ def _respond(session, settings, official, message) -> tuple[list[str], list[int]
         replies.append(t(lang, "media_ignored"))
     if not replies:
         replies = [t(lang, "menu.supervisor" if ctx.is_supervisor else "menu.operator")]
-    return ["\n".join(replies)], outbox_ids
+    parts = split_body("\n".join(replies))
+    if len(parts) > MAX_TWIML_MESSAGES:
+        # Twilio sends at most ten messages of one TwiML reply and drops the
+        # rest, so the remainder goes through the outbox, in the same
+        # transaction, as a reply inside the window the official just opened.
+        overflow = "\n".join(parts[MAX_TWIML_MESSAGES:])
+        rows = queue_message(session, settings, official, overflow,
+                             message.received_at, kind="reply")
+        outbox_ids = [*outbox_ids, *(row.id for row in rows)]
+        logger.info("official %s: reply of %d parts, %d sent through the outbox",
+                    official.id, len(parts), len(rows))
+        parts = parts[:MAX_TWIML_MESSAGES]
+    return parts, outbox_ids
 
 
 def _lock_conversation(session: Session, official: Official) -> Conversation:

@@ -333,10 +333,8 @@ def handle_deadline(ctx: Context, text: str) -> None:
 # Lists of names are broken into lines of at most this many characters. The
 # webhook splits a reply into parts of at most 1,600 characters at line
 # boundaries (bot.outbound.split_body), so a shorter line is never cut.
-# NOTE: Twilio sends at most 10 TwiML messages in reply to one inbound
-# message (its warning 14109), so the end of a reply longer than about 16,000
-# characters, a recap of some 300 agencies, is lost. The webhook does not yet
-# send further parts another way.
+# Parts after the tenth go through the outbox (bot.inbound), because Twilio
+# sends at most ten messages of one TwiML reply.
 NAMES_LINE_WIDTH = 1000
 
 
