@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
-from bot.parsing import edit_distance, normalise
+from bot.parsing import edit_distance, is_none_answer, normalise
 
 
 class Intent(StrEnum):
@@ -200,21 +200,50 @@ INTERRUPTING = (
     Intent.CORRECTIONS, Intent.RECAP, Intent.RANKING,
 )
 INTERRUPT_MAX_WORDS = 3
+# Questions about reports that no number answer starts with. Where the
+# answer is a number, such a message interrupts whatever its length, because
+# the number in `rekap keu bln 3` or `telat maret 26` would otherwise be stored.
+QUESTIONS_OF_ANY_LENGTH = (
+    Intent.STATUS, Intent.MISSING, Intent.LATE, Intent.RECAP, Intent.RANKING,
+)
 
 
-def interrupting_command(text: str) -> Intent | None:
+def interrupting_command(text: str, numeric: bool = False) -> Intent | None:
     """Recognise a short command such as `lapor tw 1` typed at an open question.
 
     Only a message of at most three words whose first word is the command
     counts, so a free-text answer such as `status lahan belum jelas` stays
-    an answer.
+    an answer. With `numeric`, where the answer is a number or an edit such
+    as `keu 20 M`, a longer question such as `peringkat realisasi bln 3`
+    counts too.
     """
     words = _WORD.findall(normalise(text))
-    if not words or len(words) > INTERRUPT_MAX_WORDS:
+    if not words:
+        return None
+    if numeric:
+        question = _question_at_number(text, words)
+        if question is not None:
+            return question
+    if len(words) > INTERRUPT_MAX_WORDS:
         return None
     for intent in INTERRUPTING:
         commands = [c for c in COMMAND_WORDS[intent] if c not in ("isi", "cek", "?")]
         if words[0] in commands:
+            return intent
+    return None
+
+
+def _question_at_number(text: str, words: list[str]) -> Intent | None:
+    # `belum ada` means there is no value, so it stays an answer.
+    if is_none_answer(text):
+        return None
+    norm = normalise(text)
+    if MISSING_PHRASES.search(norm):
+        return Intent.MISSING
+    if LATE_PHRASES.search(norm):
+        return Intent.LATE
+    for intent in QUESTIONS_OF_ANY_LENGTH:
+        if words[0] in COMMAND_WORDS[intent] and words[0] != "cek":
             return intent
     return None
 

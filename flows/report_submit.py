@@ -28,7 +28,11 @@ from models import Official, Period, Role
 
 
 def summary(ctx: Context, text: str) -> str | None:
-    interruption = interrupting_command(text)
+    # A question such as `rekap keu bln 3` must not edit the value it names,
+    # but `belum` still answers "send this report?".
+    interruption = interrupting_command(text, numeric=True)
+    if interruption == Intent.MISSING and parse_yes_no(text) is not None:
+        interruption = None
     if interruption is not None and interruption != Intent.HELP:
         return pause(ctx, text)
     command = step_command(text)

@@ -44,7 +44,7 @@ from flows.report_questions import (
     update_data,
 )
 from flows.report_submit import summary
-from models import IndicatorType, Period, Report, ReportStatus, Role
+from models import NUMERIC_TYPES, IndicatorType, Period, Report, ReportStatus, Role
 
 logger = logging.getLogger(__name__)
 
@@ -252,7 +252,7 @@ def choose_period(ctx: Context, text: str) -> str | None:
 
 def answer(ctx: Context, text: str) -> str | None:
     indicator = find_indicator(ctx, ctx.data["current"])
-    interruption = interrupting_command(text)
+    interruption = interrupting_command(text, numeric=indicator.type in NUMERIC_TYPES)
     if interruption == Intent.HELP:
         ctx.say("report.help")
         return ask(ctx, indicator)
@@ -297,7 +297,8 @@ def answer(ctx: Context, text: str) -> str | None:
 
 def confirm_reading(ctx: Context, text: str) -> str | None:
     """Take the reply to "1. 1,25 km or 2. 1.250 km?"; a clear new number also counts."""
-    if interrupting_command(text) is not None or step_command(text) is not None:
+    # The readings are of a number, so the question is a numeric one.
+    if interrupting_command(text, numeric=True) is not None or step_command(text):
         return answer(ctx, text)
     indicator = find_indicator(ctx, ctx.data["current"])
     thousands, decimal = (Decimal(r) for r in ctx.data["readings"])

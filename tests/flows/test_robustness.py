@@ -251,3 +251,36 @@ def test_colleague_answer_replacement_is_named(sqlite_loaded_url):
     assert "Rp20.000.000.000" in reply
     again = second.send("kembali, keuangan 21 M")
     assert "Menggantikan" not in again
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "rekap keu bln 3",
+        "telat maret 26",
+        "yg telat bln 3",
+        "peringkat realisasi bln 3",
+        "status dinkes maret 26",
+        "belum bln 3",
+    ],
+)
+def test_long_question_at_number_not_stored(loaded_db_url, question):
+    chat = Chat(loaded_db_url, DINKES_OPERATOR, at="2026-04-13 08:00")
+    chat.send("lapor maret")
+    reply = chat.send(question)
+    assert "dijeda" in reply
+    assert "RFK-KEU" not in stored(loaded_db_url, "DINKES", "2026-03")
+
+    assert "1/7" in chat.send("lanjut")
+    assert "2/7" in chat.send("18,25 M")
+    value = stored(loaded_db_url, "DINKES", "2026-03")["RFK-KEU"]
+    assert value.number == Decimal("18250000000")
+
+
+def test_question_at_summary_keeps_values(loaded_db_url):
+    chat = Chat(loaded_db_url, DINKES_OPERATOR)
+    assert "Kirim laporan ini?" in complete_dinkes_march(chat)
+    reply = chat.send("rekap keu bln 3")
+    assert "dijeda" in reply
+    value = stored(loaded_db_url, "DINKES", "2026-03")["RFK-KEU"]
+    assert value.number == Decimal("18250500000")
