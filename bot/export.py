@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
@@ -83,6 +84,8 @@ XLSX_WIDTHS = {
 }
 XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 XLSX_SHEET_TITLE = "Laporan"
+# The character written in place of each control character an xlsx file cannot contain.
+XLSX_REPLACEMENT_CHARACTER = "\ufffd"
 
 
 def export_table(
@@ -365,6 +368,11 @@ def _xlsx_cell(sheet, value):
         cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
         cell.number_format = XLSX_DATETIME_FORMAT
         return cell
+    if isinstance(value, str):
+        # XML 1.0 has no control characters other than tab and line breaks,
+        # so openpyxl raises IllegalCharacterError for a reply that contains
+        # one. The CSV keeps them.
+        value = ILLEGAL_CHARACTERS_RE.sub(XLSX_REPLACEMENT_CHARACTER, value)
     if isinstance(value, str) and value.startswith("="):
         # openpyxl would store such a string as a formula, which Excel runs.
         # An operator's reply is text, so it is stored as text.

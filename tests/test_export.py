@@ -497,6 +497,23 @@ def test_xlsx_keeps_formula_text(session, period):
     assert cells[COLUMNS.index("raw_text")].data_type == "s"
 
 
+def test_xlsx_replaces_control_characters(session, period):
+    """A reply with a control character, which XML cannot contain, still exports."""
+    dpupr = by_code(session, Agency, "DPUPR")
+    report = reports.get_report(session, dpupr, period)
+    typed = "banjir\x0b di\x1b kecamatan\tdua"
+    store(session, report, "RFK-MASALAH", typed, text=typed)
+    session.commit()
+
+    sheet = load_workbook(io.BytesIO(export_xlsx(session, [period]))).active
+    cells = [
+        row for row in sheet.iter_rows(min_row=2)
+        if row[1].value == "DPUPR" and row[3].value == "RFK-MASALAH"
+    ][0]
+    assert cells[COLUMNS.index("value")].value == "banjir\ufffd di\ufffd kecamatan\tdua"
+    assert cells[COLUMNS.index("raw_text")].value == "banjir\ufffd di\ufffd kecamatan\tdua"
+
+
 # --- flask export -----------------------------------------------------------------
 
 
