@@ -141,14 +141,24 @@ def local_date(moment) -> date:
 
 
 def stored_reply(db_url: str, phone: str) -> str:
-    """Return the body of the last reply the server stored for `phone`."""
+    """Return the last reply the server stored for `phone`, its parts joined.
+
+    A long reply is stored as one row per part, all answering one inbound message.
+    """
     with Session(get_engine(db_url)) as session:
-        return session.exec(
-            select(Message.body)
+        last = session.exec(
+            select(Message)
             .where(Message.phone == phone,
                    Message.direction == MessageDirection.OUTBOUND)
             .order_by(Message.id.desc())
         ).first()
+        bodies = session.exec(
+            select(Message.body)
+            .where(Message.in_reply_to_id == last.in_reply_to_id,
+                   Message.direction == MessageDirection.OUTBOUND)
+            .order_by(Message.id)
+        ).all()
+        return "\n".join(bodies)
 
 
 def listed(reply: str, pattern: str) -> list[str]:
