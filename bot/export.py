@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
+from bot.i18n import plain_text
 from bot.periods import applicable_indicators
 from models import (
     Agency,
@@ -275,7 +276,7 @@ def _flag_text(flag: ValueFlag) -> str:
         and flag.reason
     ):
         text = f"{text} (kept: {flag.reason})"
-    return text
+    return plain_text(text)
 
 
 def verification_columns(report: Report | None, tz: ZoneInfo) -> dict:

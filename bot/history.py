@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
 
+from bot.i18n import plain_text
 from models import (
     Channel,
     EventKind,
@@ -117,8 +118,8 @@ def _event_note(event: ReportEvent, flag: ValueFlag | None) -> str:
 
 def _flag_text(flag: ValueFlag) -> str:
     if flag.source == FlagSource.SUPERVISOR:
-        return flag.note or flag.message
-    return flag.message
+        return plain_text(flag.note or flag.message)
+    return plain_text(flag.message)
 
 
 def _one_line(text: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from babel.dates import format_date
@@ -12,6 +13,8 @@ from models import Period, Periodicity
 CATALOGUES = {"id": id_.TEXTS, "en": en.TEXTS}
 DEFAULT_LANGUAGE = "id"
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+# WhatsApp's *bold*, _italic_ and ~strike~ around a word or phrase.
+_WHATSAPP_MARKUP = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
 
 
 def language(code: str | None) -> str:
@@ -44,3 +47,8 @@ def period_label(period: Period, lang: str) -> str:
         quarter = (period.start.month - 1) // 3 + 1
         return t(lang, "period.quarter", roman=ROMAN[quarter], year=period.start.year)
     return t(lang, "period.year", year=period.start.year)
+
+
+def plain_text(text: str) -> str:
+    """Drop WhatsApp's `*bold*`, `_italic_` and `~strike~` marks, for pages and files."""
+    return _WHATSAPP_MARKUP.sub(r"\2", text)

@@ -21,6 +21,7 @@ from bot.export import (
     COLUMNS,
     export_rows,
     export_table,
+    flag_columns,
     write_csv,
     write_table_csv,
     write_xlsx,
@@ -28,7 +29,16 @@ from bot.export import (
 from bot.importer import import_directory
 from bot.periods import applicable_indicators
 from bot.timeliness import periods_between
-from models import NUMERIC_TYPES, Agency, Indicator, Official, Period, ValueFlag
+from models import (
+    NUMERIC_TYPES,
+    Agency,
+    FlagSource,
+    FlagStatus,
+    Indicator,
+    Official,
+    Period,
+    ValueFlag,
+)
 from tests.conftest import load_sample
 from tests.test_cli import (
     COMMAND_TIMEOUT_SECONDS,
@@ -585,3 +595,11 @@ def test_export_command_rejects(db_url, arguments, expected):
     assert result.returncode != 0
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_whatsapp_bold_marks_left_out_of_flag_reason():
+    flag = ValueFlag(
+        report_id=1, indicator_id=1, source=FlagSource.RULE, rule_code="RANGE-BOR",
+        status=FlagStatus.OPEN, message="*BOR 112%* melebihi 100%.",
+    )
+    assert flag_columns([flag])["flag_reason"] == "BOR 112% melebihi 100%."

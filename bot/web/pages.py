@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.history import NO_VALUE, history_lines
-from bot.i18n import period_label
+from bot.i18n import period_label, plain_text
 from bot.phones import mask
 from bot.timeliness import CellState, compliance_matrix, deadline_order, periods_between
 from flows.answers import display_number
@@ -381,9 +381,9 @@ def _flag_lines(
     lines = []
     for flag, indicator in found:
         if flag.source == FlagSource.SUPERVISOR:
-            text = flag.note or flag.message
+            text = plain_text(flag.note or flag.message)
         else:
-            text = flag.message
+            text = plain_text(flag.message)
         lines.append(FlagLine(
             period_label=labels[by_report[flag.report_id]],
             indicator=indicator.name,
