@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session, select
 
+from bot import locking, reports
 from bot.checks import active_rules, formula_codes, short_label
 from bot.i18n import long_date, period_label, short_datetime
 from bot.parsing import format_percent, normalise, strip_periods
@@ -31,7 +32,7 @@ from bot.periods import (
     local_date,
 )
 from bot.reports import BUDGET
-from flows import status
+from flows import reporting, status
 from flows.answers import display, display_number
 from flows.context import Context
 from models import (
@@ -820,8 +821,16 @@ def own_timing(ctx: Context, period: Period) -> None:
         ctx.say("insight.own_on_time", agency=agency.short_name, label=label,
                 when=submitted_on(ctx, report))
     elif period.deadline < ctx.today:
-        ctx.say("insight.own_overdue", agency=agency.short_name, label=label,
-                days=(ctx.today - period.deadline).days, deadline=deadline)
+        days = (ctx.today - period.deadline).days
+        draft = reports.get_report(ctx.session, agency, period)
+        if locking.is_locked(draft, period, ctx.now, ctx.settings):
+            # `lapor` would be rejected, so name the lock and the admin's unlock.
+            ctx.say("insight.own_overdue_locked", agency=agency.short_name,
+                    label=label, days=days, deadline=deadline)
+            reporting.say_locked(ctx, period)
+        else:
+            ctx.say("insight.own_overdue", agency=agency.short_name, label=label,
+                    days=days, deadline=deadline)
     else:
         ctx.say("insight.own_not_due", agency=agency.short_name, label=label,
                 deadline=deadline)

@@ -244,6 +244,10 @@ TEXTS = {
         "*{agency} — {label}*: not reported, {days} days past the deadline "
         "{deadline}. Type *lapor* to fill it in."
     ),
+    "insight.own_overdue_locked": (
+        "*{agency} — {label}*: not reported, {days} days past the deadline "
+        "{deadline}."
+    ),
     "insight.own_not_due": "*{agency} — {label}*: not reported yet (due {deadline}).",
     # Added checks and replies
     "report.not_open_yet": "The *{label}* report cannot be filled in yet; it opens on {opens}.",

@@ -255,6 +255,10 @@ TEXTS = {
         "*{agency} — {label}*: belum lapor, sudah lewat {days} hari dari batas "
         "{deadline}. Ketik *lapor* untuk mengisi."
     ),
+    "insight.own_overdue_locked": (
+        "*{agency} — {label}*: belum lapor, sudah lewat {days} hari dari batas "
+        "{deadline}."
+    ),
     "insight.own_not_due": "*{agency} — {label}*: belum lapor (batas {deadline}).",
     # Added checks and replies
     "report.not_open_yet": (

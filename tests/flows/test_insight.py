@@ -642,9 +642,23 @@ def test_operator_overdue_without_report(loaded_db_url):
     reply = chat.send("telat")
     assert reply.startswith("Anda hanya dapat melihat laporan DLH.")
     assert f"*DLH — Maret 2026*: belum lapor, sudah lewat {days} hari" in reply
+    assert "Ketik *lapor* untuk mengisi" in reply
     assert "*DLH — Keuangan (% pagu) Maret 2026*: belum ada nilai." in chat.send(
         "peringkat realisasi"
     )
+
+
+def test_operator_overdue_after_lock(loaded_db_url):
+    seed_two_months(loaded_db_url)
+    # The March report locks 15 days after its 10 April deadline, on 25 April.
+    asked = "2026-05-04 08:05"
+    chat = Chat(loaded_db_url, "+6281200000017", at=asked)
+    days = (local(asked).date() - deadline(loaded_db_url, "2026-03")).days
+    reply = chat.send("telat maret")
+    assert f"*DLH — Maret 2026*: belum lapor, sudah lewat {days} hari" in reply
+    assert "🔒 Laporan *Maret 2026* sudah dikunci sejak Sabtu, 25 April 2026" in reply
+    assert "minta admin membuka kunci" in reply
+    assert "Ketik *lapor*" not in reply
 
 
 @pytest.mark.parametrize("question", OPERATOR_QUESTIONS)
