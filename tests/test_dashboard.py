@@ -291,6 +291,17 @@ def test_pages_send_security_headers(loaded_db_url):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
+def test_static_files_send_nosniff(loaded_db_url):
+    client = make_app(loaded_db_url, Clock(NOW)).test_client()
+    for name in ("dashboard.css", "favicon.svg"):
+        response = client.get(f"/dashboard/static/{name}")
+        assert response.status_code == 200, name
+        assert response.headers["X-Content-Type-Options"] == "nosniff", name
+        assert "Cache-Control" not in response.headers or (
+            "no-store" not in response.headers["Cache-Control"]
+        ), name
+
+
 # --- the compliance matrix ------------------------------------------------------------
 
 
@@ -390,6 +401,43 @@ def test_matrix_rows_link_agency_page(regency_url):
         assert link.startswith("/dashboard/agency/")
         assert "from=2026-01" in link
         assert client.get(link).status_code == 200
+
+
+def test_matrix_rows_sorted_by_short_name(regency_url):
+    # Full names sort these in another order than the short names shown.
+    with session_scope(get_engine(regency_url)) as session:
+        for code, name, short_name in [
+            ("BKPSDM", "Badan Kepegawaian dan Pengembangan SDM", "BKPSDM"),
+            ("KESBANGPOL", "Badan Kesatuan Bangsa dan Politik", "Kesbangpol"),
+            ("BPBD", "Badan Penanggulangan Bencana Daerah", "BPBD"),
+            ("BAPENDA", "Badan Pendapatan Daerah", "Bapenda"),
+        ]:
+            session.add(Agency(code=code, name=name, short_name=short_name,
+                               kind="badan"))
+    client = signed_in(regency_url)
+    html = client.get("/dashboard/?from=2026-01&to=2026-03").text
+    body = parse(html).find("table", "matrix").find("tbody")
+    names = [row.find("th").text for row in body.find_all("tr")]
+    assert names == ["Bapenda", "BKPSDM", "BPBD", "Dinas 1", "Dinas 2", "Dinas 3",
+                     "Kec. Satu", "Kesbangpol"]
+
+
+def test_range_menus_show_period_labels(regency_url):
+    with session_scope(get_engine(regency_url)) as session:
+        session.add(Period(code="2026", periodicity="annual", start=date(2026, 1, 1),
+                           end=date(2026, 12, 31), deadline=date(2027, 1, 15)))
+    client = signed_in(regency_url)
+    html = client.get("/dashboard/?periodicity=all&from=2026-01&to=2026-03").text
+    tree = parse(html)
+    for menu in ("from", "to"):
+        [select_node] = [node for node in tree.find_all("select")
+                         if node.attrs.get("id") == menu]
+        options = {option.attrs["value"]: option.text
+                   for option in select_node.find_all("option")}
+        assert options["2026-03"] == "Maret 2026", menu
+        assert options["2025-12"] == "Desember 2025", menu
+        assert options["2026-TW1"] == "Triwulan I 2026", menu
+        assert options["2026"] == "Tahun 2026", menu
 
 
 def count_selects(db_url: str, action) -> int:
@@ -528,6 +576,29 @@ def test_agency_page_flags_and_history(loaded_db_url):
         assert mask(phone) in text
 
 
+def test_agency_page_times_without_seconds(loaded_db_url):
+    seed_report(loaded_db_url, "DINKES", "2026-03", {"RFK-KEU": Decimal("1000")},
+                submitted_at="2026-04-06 09:30")
+    client = signed_in(loaded_db_url, datetime(2026, 4, 9, 3, 0, tzinfo=timezone.utc))
+    html = client.get("/dashboard/agency/DINKES?from=2026-02&to=2026-03").text
+    tables = parse(html).find_all("table")
+    reports, history = tables[0], tables[-1]
+    page_time = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}\.[0-9]{2}")
+
+    march = reports.find("tbody").find_all("tr")[0]
+    state, _, first, last, _, _ = march.find_all("td")
+    assert "nowrap" in state.classes
+    assert page_time.fullmatch(first.text), first.text
+    assert "nowrap" in first.classes
+    assert page_time.fullmatch(last.text), last.text
+    when = [row.find("td") for row in history.find("tbody").find_all("tr")]
+    assert when
+    for cell in when:
+        assert page_time.fullmatch(cell.text), cell.text
+        assert "nowrap" in cell.classes
+    assert "2026-04-06 09.30" in [cell.text for cell in when]
+
+
 def test_agency_page_unknown_code(loaded_db_url):
     client = signed_in(loaded_db_url, datetime(2026, 4, 9, 3, 0, tzinfo=timezone.utc))
     response = client.get("/dashboard/agency/NOPE")
@@ -612,6 +683,23 @@ def test_export_rejects_bad_request(export_client):
     assert bad_range.status_code == 400
 
 
+def test_export_errors_in_indonesian(export_client, loaded_db_url):
+    cases = {
+        "/dashboard/export?format=pdf": "Format 'pdf' tidak didukung",
+        "/dashboard/export?from=2026-03&to=2026-01": "Periode awal harus sebelum",
+        "/dashboard/export?periodicity=quarterly&from=2026-01&to=2026-02":
+            "Rentang ini tidak berisi periode",
+    }
+    for path, message in cases.items():
+        response = export_client.get(path)
+        assert response.status_code == 400, path
+        assert message in response.text, path
+    anonymous = make_app(loaded_db_url, Clock(NOW)).test_client()
+    response = anonymous.get("/dashboard/export?format=csv")
+    assert response.status_code == 401
+    assert "Masuk ke dasbor" in response.text
+
+
 # --- phone first and offline ----------------------------------------------------------
 
 
@@ -681,6 +769,18 @@ def test_styles_served_by_app(loaded_db_url):
     response = make_app(loaded_db_url, Clock(NOW)).test_client().get(stylesheet)
     assert response.status_code == 200
     assert response.mimetype == "text/css"
+
+
+def test_pages_link_icon_served_by_app(loaded_db_url):
+    client = make_app(loaded_db_url, Clock(NOW)).test_client()
+    for name, html in rendered_pages(loaded_db_url).items():
+        icons = [link.attrs["href"] for link in parse(html).find_all("link")
+                 if link.attrs.get("rel") == "icon"]
+        assert icons == ["/dashboard/static/favicon.svg"], name
+    response = client.get("/dashboard/static/favicon.svg")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert "<svg" in response.text
 
 
 def test_pages_phone_first(loaded_db_url):

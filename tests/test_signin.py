@@ -574,6 +574,22 @@ def test_wrong_code_page(loaded_db_url):
     assert client.get("/dashboard/").status_code == 302
 
 
+def test_code_page_states_lifetime(loaded_db_url):
+    client = make_app(loaded_db_url, Clock(T0),
+                      EMONEV_SIGNIN_CODE_MINUTES="7").test_client()
+    token = csrf(client)
+    client.post("/dashboard/signin", data={"phone": SUPERVISOR, "csrf_token": token})
+    shown = client.get("/dashboard/signin/code")
+    wrong_format = client.post("/dashboard/signin/code",
+                               data={"code": "12", "csrf_token": token})
+    [message] = signin_rows(loaded_db_url, SUPERVISOR)
+
+    assert "Berlaku 7 menit" in message.body
+    assert "Kode berlaku 7 menit" in shown.text
+    assert "beberapa menit" not in shown.text
+    assert "Kode berlaku 7 menit" in wrong_format.text
+
+
 def test_csrf_required_on_post(loaded_db_url):
     client = make_app(loaded_db_url, Clock(T0)).test_client()
     csrf(client)

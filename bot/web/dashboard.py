@@ -13,6 +13,7 @@ import math
 import re
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -32,6 +33,7 @@ from sqlmodel import Session, select
 from bot.charts import trend_chart
 from bot.db import session_scope
 from bot.export import csv_chunks, export_table, write_xlsx
+from bot.i18n import period_label
 from bot.outbound import enqueue_delivery
 from bot.phones import InvalidPhone, mask, to_e164
 from bot.timeliness import CellState, deadline_order, trend
@@ -88,7 +90,7 @@ def require_sign_in():
     """Reject requests without a signed-in session, then POSTs without a CSRF token."""
     if request.endpoint not in PUBLIC_ENDPOINTS and auth.current_official() is None:
         if request.endpoint in DATA_ENDPOINTS:
-            return Response("Sign in to the dashboard first.\n", status=401,
+            return Response("Masuk ke dasbor terlebih dahulu.\n", status=401,
                             mimetype="text/plain")
         return redirect(url_for(".signin", next=request.full_path.rstrip("?")))
     if request.method == "POST" and not auth.csrf_valid():
@@ -102,9 +104,15 @@ def require_sign_in():
 
 @bp.after_request
 def add_security_headers(response: Response) -> Response:
-    if request.endpoint != "dashboard.static":
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+    """Send SECURITY_HEADERS with pages, and only `nosniff` with static files.
+
+    Static files leave out `no-store` so that browsers may cache them.
+    """
+    if request.endpoint == "dashboard.static":
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     return response
 
 
@@ -116,6 +124,7 @@ def template_values() -> dict:
         else None,
         "state_styles": pages.STATE_STYLES,
         "periodicity_labels": pages.PERIODICITY_LABELS,
+        "period_label": period_label,
     }
 
 
@@ -163,27 +172,34 @@ def signin_code_view():
     if not isinstance(phone, str):
         return redirect(url_for(".signin"))
     if request.method == "GET":
-        return render_template("dashboard/code.html", masked=mask(phone))
+        return _code_page(phone)
 
     code = "".join(request.form.get("code", "").split())
     if not _CODE_INPUT.fullmatch(code):
-        return render_template(
-            "dashboard/code.html", masked=mask(phone),
-            error=f"Kode terdiri dari {signin.CODE_DIGITS} angka.",
+        return _code_page(
+            phone, error=f"Kode terdiri dari {signin.CODE_DIGITS} angka."
         ), 400
     settings = auth.settings()
     with session_scope(auth.engine()) as db:
         row = signin.verify_code(db, settings, phone, code, auth.now())
         official = db.get(Official, row.official_id) if row is not None else None
     if row is None:
-        return render_template(
-            "dashboard/code.html", masked=mask(phone),
+        return _code_page(
+            phone,
             error="Kode salah atau sudah tidak berlaku. Periksa pesan WhatsApp "
             "terakhir, atau minta kode baru.",
         ), 400
     target = auth.safe_next(session.get(NEXT_KEY), bp.url_prefix)
     auth.start_session(row, official)
     return redirect(target or url_for(".matrix"), code=303)
+
+
+def _code_page(phone: str, error: str | None = None) -> str:
+    """Render the code form with the code lifetime that the WhatsApp message states."""
+    minutes = auth.settings().signin_code_lifetime // timedelta(minutes=1)
+    return render_template(
+        "dashboard/code.html", masked=mask(phone), minutes=minutes, error=error
+    )
 
 
 @bp.post("/signout", endpoint="signout")
@@ -265,13 +281,13 @@ def export_view():
     fmt = request.args.get("format", "csv")
     if fmt not in EXPORT_FORMATS:
         return Response(
-            f"format {fmt[:10]!r} is not supported; use csv or xlsx.\n",
+            f"Format {fmt[:10]!r} tidak didukung. Pilih csv atau xlsx.\n",
             status=400, mimetype="text/plain",
         )
     with Session(auth.engine()) as db:
         chosen, error = _range(db)
     if error or not chosen.periods:
-        message = error or "The range contains no period: choose other period codes."
+        message = error or "Rentang ini tidak berisi periode. Pilih periode lain."
         return Response(f"{message}\n", status=400, mimetype="text/plain")
     period_ids = [period.id for period in chosen.periods]
     name = chosen.from_code if chosen.from_code == chosen.to_code else (

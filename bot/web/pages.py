@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.history import NO_VALUE, history_lines
+from bot.history import NO_VALUE, TIME_FORMAT, history_lines
 from bot.i18n import period_label, plain_text
 from bot.phones import mask
 from bot.timeliness import CellState, compliance_matrix, deadline_order, periods_between
@@ -207,6 +207,11 @@ def default_periods(choices: list[Period], today: date) -> list[Period]:
 # --- the compliance matrix --------------------------------------------------------
 
 
+def agency_order(agency: Agency) -> tuple[str, int]:
+    """Sort by the short name the pages show, ignoring case, then by id."""
+    return agency.short_name.casefold(), agency.id
+
+
 @dataclass
 class MatrixRow:
     agency: Agency
@@ -227,12 +232,12 @@ class Matrix:
 def build_matrix(
     session: Session, periods: list[Period], today: date, tz: ZoneInfo
 ) -> Matrix:
-    """Arrange `compliance_matrix` as rows of agencies ordered by name.
+    """Arrange `compliance_matrix` as rows of agencies in `agency_order`.
 
     Runs the matrix's queries and one for the agencies, whatever their number.
     """
     states = compliance_matrix(session, periods, today, tz)
-    agencies = session.exec(select(Agency).order_by(Agency.name, Agency.id)).all()
+    agencies = sorted(session.exec(select(Agency)).all(), key=agency_order)
     rows = [
         MatrixRow(agency, [states[agency.id, period.id] for period in periods])
         for agency in agencies
@@ -404,6 +409,8 @@ def _flag_lines(
 
 # --- formatting -------------------------------------------------------------------
 
+# Times on the pages, Indonesian style without seconds: `2026-04-06 09.18`.
+PAGE_TIME_FORMAT = "%Y-%m-%d %H.%M"
 CHANNEL_LABELS = {"whatsapp": "WhatsApp", "computed": "dihitung", "cli": "baris perintah"}
 ACTOR_LABELS = {"system": "sistem", "cli": "baris perintah"}
 
@@ -411,13 +418,14 @@ ACTOR_LABELS = {"system": "sistem", "cli": "baris perintah"}
 def _history_line(line: list[str], indicators: dict[str, Indicator]) -> list[str]:
     """Write one audit line as the page shows it: names, Indonesian numbers, labels.
 
-    `history_lines` writes values in a plain form for the command line
-    (`18250000000`, `(none)`); the page shows `Rp18.250.000.000` and `–`.
+    `history_lines` writes values and times in a plain form for the command
+    line (`18250000000`, `(none)`, `2026-04-06 09:30:00`). The page shows
+    `Rp18.250.000.000`, `–` and `2026-04-06 09.30`.
     """
     when, code, old, new, actor, channel, reason, kind = line
     indicator = indicators.get(code)
     return [
-        when,
+        datetime.strptime(when, TIME_FORMAT).strftime(PAGE_TIME_FORMAT),
         indicator.name if indicator else code,
         _history_value(old, indicator),
         _history_value(new, indicator),
@@ -445,7 +453,7 @@ def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
     """Write an aware time as `2026-04-06 09.18` in the regency's time zone."""
     if moment is None:
         return ""
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H.%M")
+    return moment.astimezone(tz).strftime(PAGE_TIME_FORMAT)
 
 
 def percent(share: float | None) -> str:

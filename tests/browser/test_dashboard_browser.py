@@ -282,6 +282,23 @@ def test_dashboard_fits_phone_screen(
         overflow = page_overflow(page)
         assert overflow["document"] <= 0
         assert overflow["body"] <= 0
+        # A state label stays on one line, the table scrolls instead.
+        state = page.locator("#periode-2026-12 td").first
+        expect(state).to_have_css("white-space", "nowrap")
+
+        # The chart shrinks to the phone's width, title and legend included.
+        page.goto(f"{server.url}/dashboard/trend?{year}")
+        chart = page.locator("figure.chart svg")
+        expect(chart).to_be_visible()
+        screenshot(page, "trend")
+        box = chart.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE_VIEWPORT["width"]
+        frame = page.locator("figure.chart .scroll")
+        assert frame.evaluate("box => box.scrollWidth <= box.clientWidth")
+        overflow = page_overflow(page)
+        assert overflow["document"] <= 0
+        assert overflow["body"] <= 0
 
         page.goto(server.url + "/dashboard/signin")
         screenshot(page, "signin")
