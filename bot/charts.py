@@ -19,10 +19,12 @@ FORMATS = ("png", "svg")
 # Series of the trend chart: attribute of TrendPoint, legend label, colour
 # (from matplotlib's colour-blind-safe "tab10" palette), marker.
 TREND_SERIES = (
-    ("on_time_rate", "Tepat waktu", "tab:blue", "o"),
-    ("completeness", "Kelengkapan", "tab:green", "s"),
-    ("flagged_share", "Nilai ditandai", "tab:orange", "^"),
+    ("on_time_rate", "Tepat waktu", "tab:blue", "o", "-"),
+    ("completeness", "Kelengkapan", "tab:green", "s", "--"),
+    ("flagged_share", "Nilai ditandai", "tab:orange", "^", ":"),
 )
+# Series that are not final until a period's deadline day has passed.
+UNFINISHED_SERIES = ("on_time_rate", "completeness")
 TREND_TITLE = "Ketepatan waktu dan kelengkapan laporan"
 # Inches and dots per inch of the PNG: 1000 by 500 pixels.
 FIGURE_SIZE = (10, 5)
@@ -46,11 +48,17 @@ def trend_chart(points: list[TrendPoint], fmt: str = "png") -> bytes:
     axes = figure.add_subplot()
     positions = list(range(len(points)))
 
-    for attribute, label, colour, marker in TREND_SERIES:
-        values = [_percent(getattr(point, attribute)) for point in points]
+    for attribute, label, colour, marker, style in TREND_SERIES:
+        # Before its deadline a period's on-time rate and completeness only
+        # grow, so they are left out rather than drawn as a fall.
+        values = [
+            math.nan if not point.due and attribute in UNFINISHED_SERIES
+            else _percent(getattr(point, attribute))
+            for point in points
+        ]
         # Unclipped, so a marker at 0 or 100 % shows whole on the axis edge.
         axes.plot(positions, values, label=label, color=colour, marker=marker,
-                  linewidth=2, clip_on=False)
+                  linestyle=style, linewidth=2, clip_on=False)
 
     axes.set_title(TREND_TITLE)
     axes.set_ylim(0, 100)

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from bot.timeliness import Timeliness, TrendPoint
 
 TOTAL = "TOTAL"
+# Added to a trend row whose deadline day has not passed: its figures still grow.
+ONGOING_MARK = "(ongoing)"
 # The state shown for an agency that has a report but reports no indicator.
 NOT_EXPECTED = "not_expected"
 CSV_COLUMNS = (
@@ -660,7 +662,7 @@ def format_trend_table(points: list[TrendPoint]) -> str:
     cells = [TREND_TABLE_HEADERS]
     for point in points:
         cells.append((
-            point.code,
+            point.code if point.due else f"{point.code} {ONGOING_MARK}",
             str(point.expected),
             _percent(point.on_time_rate),
             _percent(point.completeness),

@@ -73,6 +73,9 @@ class CellState(StrEnum):
     NOT_EXPECTED = "not_expected"
 
 
+# Added to the label of a trend point whose deadline day has not passed.
+ONGOING_LABEL = "berjalan"
+
 # Values of `Timeliness.scope`, and the code of a total row.
 AGENCY = "agency"
 INDICATOR = "indicator"
@@ -155,6 +158,9 @@ class TrendPoint:
     flagged_share: float | None
     corrected_by_deadline_share: float | None
     reminded_within_24h_share: float | None
+    # False while the deadline day has not passed: reports still come in,
+    # so the on-time rate and completeness are not final.
+    due: bool = True
 
 
 def periods_between(
@@ -302,9 +308,11 @@ def trend(
         total = snapshot.agency_rows(period, tz, today)[-1]
         accuracy = period_accuracy(session, period, tz)[-1]
         _, reminders = reminder_effect(session, period)
+        due = today > period.deadline
+        label = period_label(period, "id")
         points.append(TrendPoint(
             code=period.code,
-            label=period_label(period, "id"),
+            label=label if due else f"{label} ({ONGOING_LABEL})",
             periodicity=period.periodicity,
             expected=total.expected,
             on_time_rate=total.on_time_rate,
@@ -313,6 +321,7 @@ def trend(
             flagged_share=accuracy.flagged_share,
             corrected_by_deadline_share=accuracy.corrected_share,
             reminded_within_24h_share=reminders.within_24h_share,
+            due=due,
         ))
     return points
 

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.db import get_engine
-from bot.metrics import period_accuracy
+from bot.metrics import ONGOING_MARK, period_accuracy
 from models import (
     Agency,
     Indicator,
@@ -479,8 +479,17 @@ def test_metrics_trend_table(history):
     assert rows[0] == ["period", "expected", "on time %", "complete %",
                        "median days late", "flagged %", "corrected by deadline %",
                        "reminded, submitted within 24 h %"]
-    assert [row[0] for row in rows[1:]] == RANGE
+    with Session(get_engine(history)) as session:
+        deadlines = {
+            period.code: period.deadline for period in session.exec(select(Period)).all()
+        }
+    # A period whose deadline day has not passed is marked: its figures still grow.
+    assert [row[0] for row in rows[1:]] == [
+        code if TODAY > deadlines[code] else f"{code} {ONGOING_MARK}" for code in RANGE
+    ]
+    assert rows[-1][0] == f"2026-05 {ONGOING_MARK}"
     for row in rows[1:]:
+        row[0] = row[0].removesuffix(f" {ONGOING_MARK}")
         on_time_rate, completeness, median = EXPECTED_RATES[row[0]]
         assert row[1] == str(EXPECTED_TOTALS[row[0]]["expected"])
         assert row[2] == f"{100 * on_time_rate:.1f}%", row[0]

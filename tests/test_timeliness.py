@@ -7,7 +7,7 @@ figure is checked against arithmetic written out below.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from bot import reports
 from bot.db import get_engine
 from bot.timeliness import (
+    ONGOING_LABEL,
     CellState,
     compliance_matrix,
     indicator_timeliness,
@@ -608,3 +609,21 @@ def test_query_count_independent_of_agencies(history):
     # The same plus present values, then per period three accuracy and two
     # reminder queries.
     assert small[1] == 4 + len(RANGE) * (3 + 2)
+
+
+def test_trend_marks_period_before_deadline(history):
+    with Session(get_engine(history)) as session:
+        periods = [period_of(session, code) for code in RANGE]
+        points = trend(session, periods, WIB, TODAY)
+        deadlines = {period.code: period.deadline for period in periods}
+        may = period_of(session, "2026-05")
+        after_may = trend(session, [may], WIB, may.deadline + timedelta(days=1))
+        on_may_deadline = trend(session, [may], WIB, may.deadline)
+
+    for point in points:
+        assert point.due == (TODAY > deadlines[point.code]), point.code
+    assert [point.code for point in points if not point.due] == ["2026-05"]
+    assert points[-1].label == f"Mei 2026 ({ONGOING_LABEL})"
+    assert on_may_deadline[0].due is False
+    assert after_may[0].due is True
+    assert after_may[0].label == "Mei 2026"
