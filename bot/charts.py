@@ -17,7 +17,7 @@ from bot.timeliness import TrendPoint
 
 FORMATS = ("png", "svg")
 # Series of the trend chart: attribute of TrendPoint, legend label, colour
-# (from matplotlib's colour-blind-safe "tab10" palette), marker.
+# (from matplotlib's colour-blind-safe "tab10" palette), marker and line style.
 TREND_SERIES = (
     ("on_time_rate", "Tepat waktu", "tab:blue", "o", "-"),
     ("completeness", "Kelengkapan", "tab:green", "s", "--"),
