@@ -444,3 +444,13 @@ def stop_group(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def test_simulator_links_icon_it_serves(sqlite_loaded_url):
+    client = development_app(sqlite_loaded_url).test_client()
+    page = client.get("/dev/simulator").text
+    icon = re.search(r'<link rel="icon"[^>]* href="([^"]+)"', page)
+    assert icon is not None
+    response = client.get(icon.group(1))
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
