@@ -261,6 +261,13 @@ DAY_PARTS = {
     "sore": time(16), "afternoon": time(16),
     "malam": time(19), "malem": time(19), "mlm": time(19),
     "evening": time(19), "tonight": time(19),
+    "subuh": time(5),
+}
+# When each part of the day ends. A snooze to the part of the day already
+# under way (`nanti malam` at 19.30) waits an hour, up to this time, instead
+# of moving to the next day. Evening ends before the default quiet hours.
+DAY_PART_ENDS = {
+    time(8): time(11), time(13): time(15), time(16): time(18), time(19): time(20, 30),
 }
 # Parts of the day after which `jam 3` means 15:00.
 AFTERNOON_PARTS = frozenset(
@@ -335,6 +342,10 @@ def parse_snooze(text: str, now: datetime) -> datetime | None:
     target = start.replace(year=day.year, month=day.month, day=day.day,
                            hour=at.hour, minute=at.minute)
     if day_offset == 0 and target <= start:
+        end = DAY_PART_ENDS.get(at) if clock is None else None
+        if end is not None and start.time() < end:
+            ends_at = start.replace(hour=end.hour, minute=end.minute)
+            return min(start + SNOOZE_SOON_DELAY, ends_at)
         target += timedelta(days=1)
     return target
 

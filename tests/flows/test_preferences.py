@@ -57,7 +57,8 @@ SNOOZE_CASES = [
     ("Nanti sore ya pak", NOON, at(7, 16)),
     ("iya bu, nanti sore saya isi", NOON, at(7, 16)),
     ("kagek sore", NOON, at(7, 16)),
-    ("nanti sore", EVENING, at(8, 16)),
+    # At 17.30 the afternoon is still under way: the snooze ends with it.
+    ("nanti sore", EVENING, at(7, 18)),
     ("besok", NOON, at(8, 8)),
     ("besok aja pak", NOON, at(8, 8)),
     ("bsk pagi", NOON, at(8, 8)),
@@ -96,6 +97,17 @@ SNOOZE_CASES = [
     ("tonight", NOON, at(7, 19)),
     ("in 2 hours", NOON, at(7, 13, 47)),
     ("at 3", NOON, at(7, 15)),
+    # A part of the day already under way waits an hour, up to the part's end.
+    ("nanti malam", at(7, 19, 30), at(7, 20, 30)),
+    ("nanti malam", at(7, 20, 15), at(7, 20, 30)),
+    ("nanti malam", at(7, 20, 30), at(8, 19)),
+    ("nanti siang", at(7, 13, 30), at(7, 14, 30)),
+    ("nanti sore", at(7, 16, 10), at(7, 17, 10)),
+    ("nanti sore", at(7, 18), at(8, 16)),
+    ("besok malam", at(7, 19, 30), at(8, 19)),
+    # Subuh is before dawn: `jam 4 subuh` is 04:00, not 16:00.
+    ("nanti jam 4 subuh", NOON, at(8, 4)),
+    ("besok subuh", NOON, at(8, 5)),
 ]
 
 NOT_SNOOZE = [
