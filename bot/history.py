@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
@@ -29,14 +32,32 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _LINE_BREAKS = re.compile(r"[\t\r\n]+")
 
 
-def history_lines(session: Session, report: Report, tz: ZoneInfo) -> list[list[str]]:
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One value change or review event of a report, before formatting.
+
+    A value change has `kind` CHANGED and its old and new sides. A review
+    event has its event kind and no sides.
+    """
+
+    at: datetime
+    indicator: Indicator | None
+    old_number: Decimal | None
+    old_text: str | None
+    new_number: Decimal | None
+    new_text: str | None
+    actor: str
+    channel: str
+    note: str
+    kind: str
+
+
+def history_entries(session: Session, report: Report) -> list[HistoryEntry]:
     """List the report's value changes and review events, oldest first.
 
-    Each line is [local time, indicator, old value, new value, who, channel,
-    reason or note, what]. Lines are ordered by time. At the same instant
-    value changes come first, because a rule's flag or a correction is
-    recorded together with the change that caused it. Rows of one table at
-    the same instant follow their id.
+    At the same instant value changes come first, because a rule's flag or a
+    correction is recorded together with the change that caused it. Rows of
+    one table at the same instant follow their id.
     """
     entries = []
     changes = session.exec(
@@ -46,17 +67,19 @@ def history_lines(session: Session, report: Report, tz: ZoneInfo) -> list[list[s
         .where(ValueChange.report_id == report.id)
     ).all()
     for change, indicator, official in changes:
-        line = [
-            _local(change, tz),
-            indicator.code,
-            shown(change.old_number, change.old_text),
-            shown(change.new_number, change.new_text),
-            _actor(official, change.channel),
-            change.channel,
-            _one_line(change.reason),
-            CHANGED,
-        ]
-        entries.append((change.created_at, 0, change.id, line))
+        entry = HistoryEntry(
+            at=change.created_at,
+            indicator=indicator,
+            old_number=change.old_number,
+            old_text=change.old_text,
+            new_number=change.new_number,
+            new_text=change.new_text,
+            actor=_actor(official, change.channel),
+            channel=change.channel,
+            note=_one_line(change.reason),
+            kind=CHANGED,
+        )
+        entries.append((change.created_at, 0, change.id, entry))
     indicator_id = func.coalesce(ReportEvent.indicator_id, ValueFlag.indicator_id)
     events = session.exec(
         select(ReportEvent, Indicator, ValueFlag, Official)
@@ -66,19 +89,42 @@ def history_lines(session: Session, report: Report, tz: ZoneInfo) -> list[list[s
         .where(ReportEvent.report_id == report.id)
     ).all()
     for event, indicator, flag, official in events:
-        line = [
-            _local(event, tz),
-            indicator.code if indicator else "",
-            "",
-            "",
-            _actor(official, event.channel),
-            event.channel,
-            _one_line(_event_note(event, flag)),
-            event.kind,
+        entry = HistoryEntry(
+            at=event.created_at,
+            indicator=indicator,
+            old_number=None,
+            old_text=None,
+            new_number=None,
+            new_text=None,
+            actor=_actor(official, event.channel),
+            channel=event.channel,
+            note=_one_line(_event_note(event, flag)),
+            kind=event.kind,
+        )
+        entries.append((event.created_at, 1, event.id, entry))
+    entries.sort(key=lambda item: item[:3])
+    return [entry for *_, entry in entries]
+
+
+def history_lines(session: Session, report: Report, tz: ZoneInfo) -> list[list[str]]:
+    """List the report's history as text lines for the command line, oldest first.
+
+    Each line is [local time, indicator code, old value, new value, who,
+    channel, reason or note, what]. Review events leave both values empty.
+    """
+    return [
+        [
+            entry.at.astimezone(tz).strftime(TIME_FORMAT),
+            entry.indicator.code if entry.indicator else "",
+            shown(entry.old_number, entry.old_text) if entry.kind == CHANGED else "",
+            shown(entry.new_number, entry.new_text) if entry.kind == CHANGED else "",
+            entry.actor,
+            entry.channel,
+            entry.note,
+            entry.kind,
         ]
-        entries.append((event.created_at, 1, event.id, line))
-    entries.sort(key=lambda entry: entry[:3])
-    return [line for *_, line in entries]
+        for entry in history_entries(session, report)
+    ]
 
 
 def shown(number, text) -> str:
@@ -86,10 +132,6 @@ def shown(number, text) -> str:
     if number is not None:
         return format(number, "f")
     return text if text is not None else NO_VALUE
-
-
-def _local(row, tz: ZoneInfo) -> str:
-    return row.created_at.astimezone(tz).strftime(TIME_FORMAT)
 
 
 def _actor(official: Official | None, channel: str) -> str:

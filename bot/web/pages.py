@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.history import NO_VALUE, TIME_FORMAT, history_lines
+from bot.history import HistoryEntry, history_entries
 from bot.i18n import period_label, plain_text
 from bot.phones import mask
 from bot.timeliness import CellState, compliance_matrix, deadline_order, periods_between
@@ -320,13 +320,10 @@ def build_agency_page(
         _report_line(period, states[agency.id, period.id], reports.get(period.id), tz)
         for period in newest_first
     ]
-    indicators = {
-        indicator.code: indicator for indicator in session.exec(select(Indicator)).all()
-    }
     history = [
         HistoryBlock(
             period_label(period, "id"),
-            [_history_line(line, indicators) for line in history_lines(session, report, tz)],
+            [_history_line(entry, tz) for entry in history_entries(session, report)],
         )
         for period in newest_first
         if (report := reports.get(period.id)) is not None
@@ -415,38 +412,32 @@ CHANNEL_LABELS = {"whatsapp": "WhatsApp", "computed": "dihitung", "cli": "baris 
 ACTOR_LABELS = {"system": "sistem", "cli": "baris perintah"}
 
 
-def _history_line(line: list[str], indicators: dict[str, Indicator]) -> list[str]:
-    """Write one audit line as the page shows it: names, Indonesian numbers, labels.
+def _history_line(entry: HistoryEntry, tz: ZoneInfo) -> list[str]:
+    """Write one audit entry as the page shows it: names, Indonesian numbers, labels.
 
-    `history_lines` writes values and times in a plain form for the command
-    line (`18250000000`, `(none)`, `2026-04-06 09:30:00`). The page shows
-    `Rp18.250.000.000`, `–` and `2026-04-06 09.30`.
+    The command line shows `18250000000` and `(none)`; the page shows
+    `Rp18.250.000.000` and `–`.
     """
-    when, code, old, new, actor, channel, reason, kind = line
-    indicator = indicators.get(code)
+    indicator = entry.indicator
     return [
-        datetime.strptime(when, TIME_FORMAT).strftime(PAGE_TIME_FORMAT),
-        indicator.name if indicator else code,
-        _history_value(old, indicator),
-        _history_value(new, indicator),
-        ACTOR_LABELS.get(actor, actor),
-        CHANNEL_LABELS.get(channel, channel),
-        reason,
-        kind,
+        local_time(entry.at, tz),
+        indicator.name if indicator else "",
+        _history_value(entry.old_number, entry.old_text, indicator),
+        _history_value(entry.new_number, entry.new_text, indicator),
+        ACTOR_LABELS.get(entry.actor, entry.actor),
+        CHANNEL_LABELS.get(entry.channel, entry.channel),
+        entry.note,
+        entry.kind,
     ]
 
 
-def _history_value(text: str, indicator: Indicator | None) -> str:
-    if not text or text == NO_VALUE:
-        return ""
-    if indicator is None:
-        return text
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return text
-    return display_number(indicator, number)
-
+def _history_value(
+    number: Decimal | None, text: str | None, indicator: Indicator | None
+) -> str:
+    # Only value changes carry numbers, and each names its indicator.
+    if number is not None and indicator is not None:
+        return display_number(indicator, number)
+    return text or ""
 
 
 def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
