@@ -30,6 +30,10 @@ from models import (
 
 logger = logging.getLogger(__name__)
 
+# Twilio sends at most this many messages of one TwiML reply. Its warning 14109
+# (twilio.com/docs/api/errors/14109) recommends the Messages API for the rest.
+MAX_TWIML_MESSAGES = 10
+
 
 @dataclass(frozen=True)
 class Inbound:
@@ -42,10 +46,6 @@ class Inbound:
 
 class Duplicate(Exception):
     """The MessageSid is already stored: a retry or a concurrent delivery."""
-
-# Twilio sends at most this many messages of one TwiML reply; its warning 14109
-# (twilio.com/docs/api/errors/14109) says to create further ones through the API.
-MAX_TWIML_MESSAGES = 10
 
 
 def handle_inbound(engine, settings: Settings, message: Inbound) -> tuple[list[str], list[int]]:

@@ -570,7 +570,8 @@ def test_agency_page_flags_and_history(loaded_db_url):
     assert format_rupiah(Decimal("18250000000")) in text
     assert "18250000000" not in text
     assert "Realisasi keuangan kumulatif" in text
-    assert "(none)" not in text and "whatsapp" not in text
+    assert "(none)" not in text
+    assert "whatsapp" not in text
     for phone in phones:
         assert phone not in response.text
         assert phone[1:] not in response.text

@@ -121,7 +121,7 @@ function setUpChat(chat) {
       });
       const response = await fetch(`${page.outboxUrl}?${query}`, { cache: "no-store" });
       if (!response.ok) {
-        throw new Error(`the outbox answered HTTP ${response.status}`);
+        throw new Error(`outbox request failed with HTTP ${response.status}`);
       }
       const { messages, statuses } = await response.json();
       showStatuses(statuses);
@@ -181,7 +181,7 @@ function setUpChat(chat) {
       body: new URLSearchParams(params),
     });
     if (!response.ok) {
-      throw new Error(`the webhook answered HTTP ${response.status}`);
+      throw new Error(`webhook request failed with HTTP ${response.status}`);
     }
     const date = new Date(response.headers.get("Date") || Date.now());
     const replies = twimlMessages(await response.text());
@@ -231,7 +231,7 @@ function setUpChat(chat) {
 function twimlMessages(xml) {
   const doc = new DOMParser().parseFromString(xml, "application/xml");
   if (doc.querySelector("parsererror") || doc.documentElement.nodeName !== "Response") {
-    throw new Error("the webhook's answer is not TwiML");
+    throw new Error("the webhook response is not valid TwiML");
   }
   return Array.from(doc.documentElement.children)
     .filter((element) => element.nodeName === "Message")
